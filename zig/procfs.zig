@@ -1,0 +1,150 @@
+//! What the sampler learns from /proc/self: the process's threads, their names, the stack
+//! mapping that holds a given address, and the resident set size. Called from the flusher
+//! thread and from enable(), never from the signal handler.
+const std = @import("std");
+const posix = std.posix;
+
+/// A mapped, readable address range [lo, hi).
+pub const Range = struct { lo: usize, hi: usize };
+
+/// The readable mapping of /proc/self/maps that contains `addr`, merged with readable
+/// neighbours that touch it (a thread's stack and its TLS area are often split in two).
+pub fn mappingContaining(addr: usize) ?Range {
+    const fd = posix.openZ("/proc/self/maps", .{ .CLOEXEC = true }, 0) catch return null;
+    defer posix.close(fd);
+    var lines = LineReader{ .fd = fd };
+    var found: ?Range = null;
+    while (lines.next()) |line| {
+        const m = parseMapsLine(line) orelse continue;
+        if (!m.readable) {
+            if (found != null and m.lo >= found.?.hi) break;
+            continue;
+        }
+        if (found) |*f| {
+            if (m.lo == f.hi) {
+                f.hi = m.hi;
+                continue;
+            }
+            if (m.lo > f.hi) break;
+        } else if (addr >= m.lo and addr < m.hi) {
+            found = .{ .lo = m.lo, .hi = m.hi };
+        }
+    }
+    return found;
+}
+
+const MapsLine = struct { lo: usize, hi: usize, readable: bool };
+
+/// "7f00-7f10 rw-p 00000000 00:00 0   [stack]" → lo, hi, readable.
+fn parseMapsLine(line: []const u8) ?MapsLine {
+    const dash = std.mem.indexOfScalar(u8, line, '-') orelse return null;
+    const space = std.mem.indexOfScalarPos(u8, line, dash, ' ') orelse return null;
+    if (space + 1 >= line.len) return null;
+    const lo = std.fmt.parseInt(usize, line[0..dash], 16) catch return null;
+    const hi = std.fmt.parseInt(usize, line[dash + 1 .. space], 16) catch return null;
+    return .{ .lo = lo, .hi = hi, .readable = line[space + 1] == 'r' };
+}
+
+/// Reads a /proc file line by line through a fixed buffer (lines longer than it are skipped).
+const LineReader = struct {
+    fd: posix.fd_t,
+    buf: [8192]u8 = undefined,
+    start: usize = 0,
+    end: usize = 0,
+    eof: bool = false,
+
+    fn next(self: *LineReader) ?[]const u8 {
+        while (true) {
+            if (std.mem.indexOfScalar(u8, self.buf[self.start..self.end], '\n')) |nl| {
+                const line = self.buf[self.start .. self.start + nl];
+                self.start += nl + 1;
+                return line;
+            }
+            if (self.eof) {
+                if (self.start == self.end) return null;
+                const line = self.buf[self.start..self.end];
+                self.start = self.end;
+                return line;
+            }
+            // Shift the partial line to the front and read more.
+            const rest = self.end - self.start;
+            if (rest == self.buf.len) { // a line longer than the buffer: drop it
+                self.start = 0;
+                self.end = 0;
+                continue;
+            }
+            std.mem.copyForwards(u8, self.buf[0..rest], self.buf[self.start..self.end]);
+            self.start = 0;
+            self.end = rest;
+            const n = posix.read(self.fd, self.buf[self.end..]) catch 0;
+            if (n == 0) self.eof = true;
+            self.end += n;
+        }
+    }
+};
+
+/// The thread's name from /proc/self/task/<tid>/comm (at most 15 bytes), or null if it is gone.
+pub fn threadName(tid: i32, out: *[16]u8) ?[]const u8 {
+    var path_buf: [64]u8 = undefined;
+    const path = std.fmt.bufPrintZ(&path_buf, "/proc/self/task/{d}/comm", .{tid}) catch return null;
+    const fd = posix.openZ(path, .{ .CLOEXEC = true }, 0) catch return null;
+    defer posix.close(fd);
+    const n = posix.read(fd, out) catch return null;
+    return std.mem.trimRight(u8, out[0..n], "\n");
+}
+
+pub fn threadAlive(tid: i32) bool {
+    var path_buf: [64]u8 = undefined;
+    const path = std.fmt.bufPrintZ(&path_buf, "/proc/self/task/{d}", .{tid}) catch return false;
+    posix.accessZ(path, posix.F_OK) catch return false;
+    return true;
+}
+
+/// Calls `visit(ctx, tid)` for every thread of this process.
+pub fn forEachThread(ctx: anytype, comptime visit: fn (@TypeOf(ctx), i32) void) void {
+    var dir = std.fs.openDirAbsoluteZ("/proc/self/task", .{ .iterate = true }) catch return;
+    defer dir.close();
+    var it = dir.iterate();
+    while (it.next() catch null) |entry| {
+        const tid = std.fmt.parseInt(i32, entry.name, 10) catch continue;
+        visit(ctx, tid);
+    }
+}
+
+/// Resident set size in kB, read from an already open /proc/self/statm.
+pub fn rssKb(statm_fd: posix.fd_t) u64 {
+    var buf: [128]u8 = undefined;
+    const n = posix.pread(statm_fd, &buf, 0) catch return 0;
+    var fields = std.mem.tokenizeScalar(u8, buf[0..n], ' ');
+    _ = fields.next(); // size
+    const resident = fields.next() orelse return 0;
+    const pages = std.fmt.parseInt(u64, resident, 10) catch return 0;
+    return pages * (std.heap.pageSize() / 1024);
+}
+
+test "maps line parsing" {
+    const m = parseMapsLine("7ffc0000-7ffc2000 rw-p 00000000 00:00 0    [stack]").?;
+    try std.testing.expectEqual(@as(usize, 0x7ffc0000), m.lo);
+    try std.testing.expectEqual(@as(usize, 0x7ffc2000), m.hi);
+    try std.testing.expect(m.readable);
+    try std.testing.expect(!parseMapsLine("7ffc0000-7ffc2000 ---p 0 00:00 0").?.readable);
+    try std.testing.expect(parseMapsLine("garbage") == null);
+}
+
+test "the mapping of a local variable is this thread's stack" {
+    var local: u64 = 7;
+    const addr = @intFromPtr(&local);
+    const r = mappingContaining(addr).?;
+    try std.testing.expect(r.lo <= addr and addr < r.hi);
+    std.mem.doNotOptimizeAway(&local);
+}
+
+test "this thread has a name and rss is positive" {
+    var name: [16]u8 = undefined;
+    const n = threadName(std.os.linux.gettid(), &name).?;
+    try std.testing.expect(n.len > 0);
+    try std.testing.expect(threadAlive(std.os.linux.gettid()));
+    const fd = try posix.openZ("/proc/self/statm", .{ .CLOEXEC = true }, 0);
+    defer posix.close(fd);
+    try std.testing.expect(rssKb(fd) > 0);
+}
