@@ -1,0 +1,294 @@
+// Unit tests for lib/symbols: perf map and jitdump parsing, CodeIndex lookup, symbol sources, function location.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { test } from "../harness.ts";
+import { type CodeRange, CodeIndex } from "../../lib/symbols/code-index.ts";
+import { parsePerfMap, parseV8Name } from "../../lib/symbols/perfmap.ts";
+import { parseJitdump, parseJitdumpFull, parseJscName } from "../../lib/symbols/jitdump.ts";
+
+const FIX = join(dirname(fileURLToPath(import.meta.url)), "..", "fixtures", "symbols");
+const fixture = (name: string) => readFileSync(join(FIX, name));
+const strip = (r: CodeRange) => {
+  const { start: _s, size: _z, seq: _q, ...rest } = r;
+  return rest;
+};
+
+// ---------------------------------------------------------------- perf map
+
+test("perfmap: real Deno map parses every line", () => {
+  const text = fixture("deno-perf.map").toString("utf8");
+  const ranges = parsePerfMap(text);
+  assert.equal(ranges.length, text.trim().split("\n").length);
+  for (const [i, r] of ranges.entries()) {
+    assert.equal(r.seq, i);
+    assert.ok(r.start > 0 && r.size > 0, `range ${i} has an address and size`);
+  }
+  const first = ranges[0];
+  assert.equal(first.start, 0x7fb2a3dc0000);
+  assert.equal(first.size, 0x3f8);
+  assert.deepEqual(strip(first), { name: "DeoptimizationEntry_Eager", kind: "builtin" });
+});
+
+test("perfmap: JS tiers, OSR and context-specialised marks", () => {
+  const ranges = parsePerfMap(fixture("deno-perf.map").toString("utf8"));
+  const fib = ranges.filter((r) => r.name === "fib");
+  assert.deepEqual(
+    [...new Set(fib.map((r) => r.tier))].sort(),
+    ["ignition", "maglev", "sparkplug", "turbofan"],
+  );
+  for (const r of fib) {
+    assert.equal(r.file, "/tmp/sym/fib.ts");
+    assert.equal(r.line, 2); // the transpiled JavaScript's line, not the .ts line (4)
+    assert.equal(r.col, 13);
+    assert.equal(r.kind, "js");
+  }
+  const osrBar = ranges.filter((r) => r.name === "bar" && r.tier === "turbofan");
+  assert.ok(osrBar.length >= 1);
+  const mod = ranges.filter((r) => r.name === "<module>" && r.file === "/tmp/sym/fib.ts");
+  assert.deepEqual([...new Set(mod.map((r) => r.tier))].sort(), ["ignition", "maglev", "sparkplug", "turbofan"]);
+});
+
+test("perfmap: name shapes", () => {
+  const cases: [string, Record<string, unknown>][] = [
+    ["JS:*'fib file:///tmp/a.ts:2:13", { name: "fib", kind: "js", tier: "turbofan", file: "/tmp/a.ts", line: 2, col: 13 }],
+    ["JS:o+bar file:///tmp/a.ts:6:6", { name: "bar", kind: "js", tier: "maglev", file: "/tmp/a.ts", line: 6, col: 6, osr: true }],
+    ["JS:~ file:///tmp/a.ts:16:7", { name: "<anonymous>", kind: "js", tier: "ignition", file: "/tmp/a.ts", line: 16, col: 7 }],
+    ["JS:^get foo file:///tmp/s.js:5:10", { name: "get foo", kind: "js", tier: "sparkplug", file: "/tmp/s.js", line: 5, col: 10 }],
+    ["JS:+'has space file:///tmp/s.js:8:25", { name: "has space", kind: "js", tier: "maglev", file: "/tmp/s.js", line: 8, col: 25 }],
+    ["JS:~#priv file:///tmp/s.js:13:8", { name: "#priv", kind: "js", tier: "ignition", file: "/tmp/s.js", line: 13, col: 8 }],
+    ["JS:~U.emit node:process:1:10403", { name: "U.emit", kind: "js", tier: "ignition", file: "node:process", line: 1, col: 10403 }],
+    ["JS:~print ext:core/01_core.js:1109:12", { name: "print", kind: "js", tier: "ignition", file: "ext:core/01_core.js", line: 1109, col: 12 }],
+    ["Script:~ file:///tmp/a%20b.ts:1:1", { name: "<module>", kind: "js", tier: "ignition", file: "/tmp/a b.ts", line: 1, col: 1 }],
+    ["JS:o* file:///tmp/a.ts:1:1", { name: "<module>", kind: "js", tier: "turbofan", file: "/tmp/a.ts", line: 1, col: 1, osr: true }],
+    ["Eval:~ :1:1", { name: "<eval>", kind: "js", tier: "ignition", line: 1, col: 1 }],
+    ["JS:+evalFn :1:17", { name: "evalFn", kind: "js", tier: "maglev", line: 1, col: 17 }],
+    ["JS:obj file:///x.js:3:4", { name: "obj", kind: "js", file: "/x.js", line: 3, col: 4 }], // optimisation disabled: no mark
+    ['JS:~symbol("it" hash 1f2e) file:///x.js:3:4', { name: 'symbol("it" hash 1f2e)', kind: "js", tier: "ignition", file: "/x.js", line: 3, col: 4 }],
+    ["JS:wasm-function[0]-0-liftoff", { name: "wasm-function[0]", kind: "wasm", tier: "liftoff" }],
+    ["JS:myAdd-0-turbofan", { name: "myAdd", kind: "wasm", tier: "turbofan" }],
+    ["Stub:js-to-wasm:ii:i", { name: "js-to-wasm:ii:i", kind: "stub" }],
+    ["Builtin:ArrayMap", { name: "ArrayMap", kind: "builtin" }],
+    ["Builtin:InterpreterEntryTrampoline", { name: "InterpreterEntryTrampoline", kind: "interpreter" }],
+    ["BytecodeHandler:Ldar.Wide", { name: "Ldar.Wide", kind: "interpreter" }],
+    ["RegExp.< src: 'a+b*c' flags: 'g'", { name: "/a+b*c/g", kind: "regexp" }],
+    ["RegExp.> src: '^--?' flags: ''", { name: "/^--?/", kind: "regexp" }],
+    ["Handler:LoadIC", { name: "LoadIC", kind: "stub" }],
+  ];
+  for (const [raw, want] of cases) assert.deepEqual({ ...parseV8Name(raw) }, want, raw);
+});
+
+test("perfmap: multi-line names, CRLF, 0x prefixes, unterminated last line", () => {
+  const text = "1000 10 JS:~a\nb file:///x.js:1:2\r\n0x2000 0x20 Builtin:Foo\n3000 30 Builtin:Partial";
+  const r = parsePerfMap(text, 100);
+  assert.equal(r.length, 2);
+  assert.deepEqual(r[0], { start: 0x1000, size: 0x10, seq: 100, name: "a\nb", kind: "js", tier: "ignition", file: "/x.js", line: 1, col: 2 });
+  assert.deepEqual(r[1], { start: 0x2000, size: 0x20, seq: 101, name: "Foo", kind: "builtin" });
+  assert.deepEqual(parsePerfMap(""), []);
+  assert.deepEqual(parsePerfMap("no newline yet"), []);
+});
+
+// ---------------------------------------------------------------- jitdump
+
+test("jitdump: real Bun dump (JSC names, tiers, hashes, module code)", () => {
+  const res = parseJitdumpFull(fixture("bun-fib.jitdump"));
+  assert.equal(res.header.pid, 4286);
+  assert.equal(res.header.elfMachine, 62);
+  assert.equal(res.truncated, false);
+  const r = res.ranges;
+  assert.equal(r.length, 15);
+  assert.deepEqual(strip(r[0]), { name: "Thunk: DefaultCall", kind: "stub" });
+  assert.equal(r[0].start, 0x7f15fb724000);
+  assert.equal(r[0].size, 0x180);
+  const byName = (n: string, tier: string) => r.find((x) => x.name === n && x.tier === tier);
+  assert.deepEqual(strip(byName("fib", "ftl")!), { name: "fib", kind: "js", tier: "ftl", hash: "EoE7sP" });
+  assert.deepEqual(strip(byName("fib", "dfg")!), { name: "fib", kind: "js", tier: "dfg", hash: "EoE7sP" });
+  assert.deepEqual(strip(byName("bar", "baseline")!), { name: "bar", kind: "js", tier: "baseline", hash: "Bg4E9E" });
+  assert.deepEqual(strip(byName("<module>", "baseline")!), {
+    name: "<module>", kind: "js", tier: "baseline", hash: "AXxoFs", file: "/tmp/sym/fibb.ts", line: 1,
+  });
+  assert.deepEqual(strip(r.find((x) => x.kind === "regexp")!), { name: "/a+b*c/g", kind: "regexp" });
+  assert.deepEqual(strip(r.find((x) => x.kind === "interpreter")!), { name: "LLIntThunk: function for call", kind: "interpreter" });
+  assert.ok(r.some((x) => x.name === "DFGOSREntry" && x.kind === "stub"));
+});
+
+test("jitdump: JSC name shapes", () => {
+  const cases: [string, Record<string, unknown>][] = [
+    ["JSC-FTL: fib#EoE7sP", { name: "fib", kind: "js", tier: "ftl", hash: "EoE7sP" }],
+    ["JSC-Baseline: #ARfjO7", { name: "<anonymous>", kind: "js", tier: "baseline", hash: "ARfjO7" }],
+    ["JSC-DFG: quoted key#BWMPi4", { name: "quoted key", kind: "js", tier: "dfg", hash: "BWMPi4" }],
+    ["JSC-DFG: <global>#AAAAAB", { name: "<global>", kind: "js", tier: "dfg", hash: "AAAAAB" }],
+    ["JSC-Baseline: <eval>#AAAAAB", { name: "<eval>", kind: "js", tier: "baseline", hash: "AAAAAB" }],
+    ["JSC-Baseline: /a/b c.ts#DKCqqF", { name: "<module>", kind: "js", tier: "baseline", hash: "DKCqqF", file: "/a/b c.ts", line: 1 }],
+    ["JSC-YarrJIT: /b/g", { name: "/b/g", kind: "regexp" }],
+    ["JSC-LLIntThunk: arityFixup", { name: "LLIntThunk: arityFixup", kind: "interpreter" }],
+    ["JSC-InlineCache: GetById Load handler", { name: "InlineCache: GetById Load handler", kind: "stub" }],
+    ["JSC-FTLThunk: unspecified", { name: "FTLThunk", kind: "stub" }],
+    ["JSC-WasmBBQ: wasm-function[3]", { name: "wasm-function[3]", kind: "wasm", tier: "bbq" }],
+    ["JSC-WasmOMG: add", { name: "add", kind: "wasm", tier: "omg" }],
+    ["JSC-WasmThunk: JS->Wasm", { name: "WasmThunk: JS->Wasm", kind: "wasm" }],
+    ["JSC-CSSJIT: x", { name: "CSSJIT: x", kind: "other" }],
+    ["something else", { name: "something else", kind: "other" }],
+  ];
+  for (const [raw, want] of cases) assert.deepEqual({ ...parseJscName(raw) }, want, raw);
+});
+
+test("jitdump: V8 --perf-prof dump with DEBUG_INFO and unwinding records", () => {
+  const res = parseJitdumpFull(fixture("deno-perf-prof.jitdump"));
+  assert.equal(res.truncated, false);
+  const fib = res.ranges.filter((r) => r.name === "fib");
+  assert.ok(fib.length >= 2);
+  for (const r of fib) assert.deepEqual([r.file, r.line, r.col], ["/tmp/sym/fib.ts", 2, 13]);
+  assert.ok(res.ranges.every((r) => r.kind === "js" || r.kind === "builtin"));
+});
+
+test("jitdump: truncated final record is tolerated", () => {
+  const full = fixture("bun-fib.jitdump");
+  const all = parseJitdump(full);
+  // Cut inside the last record's code bytes: its name survived, so it is kept.
+  const lastLen = new DataView(full.buffer, full.byteOffset).getUint32(findLastRecord(full) + 4, true);
+  const cutInCode = full.subarray(0, full.length - Math.floor(lastLen / 4));
+  const a = parseJitdumpFull(cutInCode);
+  assert.equal(a.truncated, true);
+  assert.equal(a.ranges.length, all.length);
+  assert.deepEqual(a.ranges.at(-1), all.at(-1));
+  // Cut inside the fixed part of the last record: it is dropped, the rest stays.
+  const cutInHeader = full.subarray(0, findLastRecord(full) + 20);
+  const b = parseJitdumpFull(cutInHeader);
+  assert.equal(b.truncated, true);
+  assert.equal(b.ranges.length, all.length - 1);
+  assert.equal(b.consumed, findLastRecord(full));
+  // Every prefix parses without throwing.
+  for (let n = 40; n <= full.length; n += 97) parseJitdump(full.subarray(0, n));
+  assert.throws(() => parseJitdump(new Uint8Array(10)), /not a jitdump/);
+});
+
+test("jitdump: CODE_MOVE and CLOSE records, big-endian header", () => {
+  const recs: Uint8Array[] = [];
+  const header = new Uint8Array(40);
+  const hv = new DataView(header.buffer);
+  hv.setUint32(0, 0x4a695444, true);
+  hv.setUint32(4, 1, true);
+  hv.setUint32(8, 40, true);
+  hv.setUint32(20, 77, true);
+  const load = (addr: number, size: number, name: string) => {
+    const nb = new TextEncoder().encode(name + "\0");
+    const b = new Uint8Array(56 + nb.length + size);
+    const v = new DataView(b.buffer);
+    v.setUint32(0, 0, true);
+    v.setUint32(4, b.length, true);
+    v.setUint32(24, addr % 2 ** 32, true);
+    v.setUint32(28, Math.floor(addr / 2 ** 32), true);
+    v.setUint32(32, addr % 2 ** 32, true);
+    v.setUint32(36, Math.floor(addr / 2 ** 32), true);
+    v.setUint32(40, size, true);
+    b.set(nb, 56);
+    return b;
+  };
+  const move = (from: number, to: number, size: number) => {
+    const b = new Uint8Array(16 + 48);
+    const v = new DataView(b.buffer);
+    v.setUint32(0, 1, true);
+    v.setUint32(4, b.length, true);
+    v.setUint32(32, from % 2 ** 32, true);
+    v.setUint32(36, Math.floor(from / 2 ** 32), true);
+    v.setUint32(40, to % 2 ** 32, true);
+    v.setUint32(44, Math.floor(to / 2 ** 32), true);
+    v.setUint32(48, size, true);
+    return b;
+  };
+  const close = new Uint8Array(16);
+  new DataView(close.buffer).setUint32(0, 3, true);
+  new DataView(close.buffer).setUint32(4, 16, true);
+  recs.push(header, load(0x7f0000001000, 0x40, "JSC-DFG: f#ABCDEF"), move(0x7f0000001000, 0x7f0000009000, 0x40), close);
+  const bytes = new Uint8Array(recs.reduce((n, r) => n + r.length, 0));
+  let o = 0;
+  for (const r of recs) (bytes.set(r, o), (o += r.length));
+  const res = parseJitdumpFull(bytes, 10);
+  assert.equal(res.closed, true);
+  assert.equal(res.header.pid, 77);
+  assert.deepEqual(res.ranges.map((r) => [r.start, r.size, r.seq, r.name]), [
+    [0x7f0000001000, 0x40, 10, "f"],
+    [0x7f0000009000, 0x40, 11, "f"],
+  ]);
+});
+
+function findLastRecord(b: Uint8Array): number {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let off = v.getUint32(8, true), last = off;
+  while (off + 16 <= b.length) {
+    last = off;
+    off += v.getUint32(off + 4, true);
+  }
+  return last;
+}
+
+// ---------------------------------------------------------------- CodeIndex
+
+const R = (start: number, size: number, seq: number, name: string): CodeRange => ({ start, size, seq, name, kind: "js" });
+
+test("CodeIndex: lookup at edges, gaps, empty index", () => {
+  const idx = new CodeIndex([R(100, 10, 0, "a"), R(120, 5, 1, "b"), R(110, 10, 2, "c")]);
+  assert.equal(idx.lookup(99), undefined);
+  assert.equal(idx.lookup(100)?.name, "a");
+  assert.equal(idx.lookup(109)?.name, "a");
+  assert.equal(idx.lookup(110)?.name, "c");
+  assert.equal(idx.lookup(119)?.name, "c");
+  assert.equal(idx.lookup(120)?.name, "b");
+  assert.equal(idx.lookup(125), undefined);
+  assert.equal(new CodeIndex([]).lookup(5), undefined);
+  assert.equal(new CodeIndex([R(0, 0, 0, "empty")]).lookup(0), undefined);
+});
+
+test("CodeIndex: overlapping ranges, the later record wins for its range", () => {
+  // The JIT freed "old" and put "new" inside it; later still "newest" over the tail.
+  const idx = new CodeIndex([R(0x1000, 0x100, 0, "old"), R(0x1040, 0x20, 5, "new"), R(0x10f0, 0x40, 9, "newest")]);
+  assert.equal(idx.lookup(0x1000)?.name, "old");
+  assert.equal(idx.lookup(0x103f)?.name, "old");
+  assert.equal(idx.lookup(0x1040)?.name, "new");
+  assert.equal(idx.lookup(0x105f)?.name, "new");
+  assert.equal(idx.lookup(0x1060)?.name, "old");
+  assert.equal(idx.lookup(0x10ef)?.name, "old");
+  assert.equal(idx.lookup(0x10f0)?.name, "newest");
+  assert.equal(idx.lookup(0x112f)?.name, "newest");
+  assert.equal(idx.lookup(0x1130), undefined);
+  // An earlier record does not cover a later one, whatever the input order.
+  const rev = new CodeIndex([R(0x1040, 0x20, 5, "new"), R(0x1000, 0x100, 0, "old")]);
+  assert.equal(rev.lookup(0x1050)?.name, "new");
+  // Exact reuse of an address: the later one replaces it entirely.
+  const same = new CodeIndex([R(0x2000, 0x40, 1, "first"), R(0x2000, 0x40, 2, "second")]);
+  assert.equal(same.lookup(0x2000)?.name, "second");
+  assert.equal(same.lookup(0x203f)?.name, "second");
+  assert.deepEqual(same.visible().map((r) => r.name), ["second"]);
+});
+
+test("CodeIndex: agrees with a brute-force scan on random overlapping ranges", () => {
+  let seed = 12345;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+  const ranges: CodeRange[] = [];
+  for (let i = 0; i < 400; i++) ranges.push(R(0x7f0000000000 + rnd(5000), 1 + rnd(200), rnd(100000), "r" + i));
+  const idx = new CodeIndex(ranges);
+  for (let pc = 0x7f0000000000 - 5; pc < 0x7f0000000000 + 5300; pc++) {
+    let best: CodeRange | undefined;
+    for (const r of ranges) if (pc >= r.start && pc < r.start + r.size && (!best || r.seq > best.seq)) best = r;
+    assert.equal(idx.lookup(pc), best, `pc ${pc.toString(16)}`);
+  }
+});
+
+test("CodeIndex: at least 2M lookups/s on 100k ranges", () => {
+  const ranges: CodeRange[] = [];
+  for (let i = 0; i < 100_000; i++) ranges.push(R(0x7f0000000000 + i * 256, 200, i, "f" + i));
+  const idx = new CodeIndex(ranges);
+  const pcs = new Float64Array(1 << 16);
+  for (let i = 0; i < pcs.length; i++) pcs[i] = 0x7f0000000000 + Math.floor(Math.random() * 100_000 * 256);
+  let hits = 0;
+  for (let i = 0; i < pcs.length; i++) if (idx.lookup(pcs[i])) hits++; // warm up
+  const n = 2_000_000;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) if (idx.lookup(pcs[i & 0xffff])) hits++;
+  const secs = (performance.now() - t0) / 1000;
+  const rate = n / secs;
+  console.log(`# CodeIndex: ${(rate / 1e6).toFixed(1)}M lookups/s (${hits} hits)`);
+  assert.ok(rate >= 2_000_000, `${rate.toFixed(0)} lookups/s`);
+});
