@@ -83,6 +83,26 @@ const LineReader = struct {
     }
 };
 
+/// Copies the lines of /proc/self/maps that map executable code from a file (the program,
+/// its shared libraries) into `out`, one per line; returns the bytes used. Lines that do
+/// not fit are left out. Lets the log name native frames `module+0xOFFSET` after exit.
+pub fn executableMappings(out: []u8) usize {
+    const fd = posix.openZ("/proc/self/maps", .{ .CLOEXEC = true }, 0) catch return 0;
+    defer posix.close(fd);
+    var lines = LineReader{ .fd = fd };
+    var len: usize = 0;
+    while (lines.next()) |line| {
+        const perms = std.mem.indexOfScalar(u8, line, ' ') orelse continue;
+        if (perms + 4 >= line.len or line[perms + 3] != 'x') continue;
+        if (std.mem.indexOfScalar(u8, line, '/') == null) continue;
+        if (len + line.len + 1 > out.len) break;
+        @memcpy(out[len..][0..line.len], line);
+        out[len + line.len] = '\n';
+        len += line.len + 1;
+    }
+    return len;
+}
+
 /// The thread's name from /proc/self/task/<tid>/comm (at most 15 bytes), or null if it is gone.
 pub fn threadName(tid: i32, out: *[16]u8) ?[]const u8 {
     var path_buf: [64]u8 = undefined;
@@ -137,6 +157,13 @@ test "the mapping of a local variable is this thread's stack" {
     const r = mappingContaining(addr).?;
     try std.testing.expect(r.lo <= addr and addr < r.hi);
     std.mem.doNotOptimizeAway(&local);
+}
+
+test "executable mappings include this test binary" {
+    var buf: [16384]u8 = undefined;
+    const n = executableMappings(&buf);
+    try std.testing.expect(n > 0);
+    try std.testing.expect(std.mem.indexOf(u8, buf[0..n], " r-xp ") != null);
 }
 
 test "this thread has a name and rss is positive" {

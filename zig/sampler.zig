@@ -671,10 +671,14 @@ fn writeClosingRecords() void {
         const key = std.fmt.bufPrint(&key_buf, "thread:{d}", .{tid}) catch unreachable;
         appendMeta(key, t.name[0..t.name_len]);
     }
+    const maps_len = procfs.executableMappings(&maps_buf);
+    appendMeta("maps", maps_buf[0..maps_len]);
     if (out.free() < record.trailer_size) writeOut();
     record.writeTrailer(&out, @intCast(std.time.microTimestamp()));
     writeOut();
 }
+
+var maps_buf: [64 * 1024]u8 = undefined;
 
 fn appendMeta(key: []const u8, value: []const u8) void {
     if (out.free() < record.metaSize(key, value)) writeOut();

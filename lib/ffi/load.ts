@@ -1,5 +1,6 @@
 // Loads the native sampler with the adapter of the runtime we run on (the only place that
-// asks which runtime this is, besides the adapters themselves).
+// asks which runtime this is, besides the adapters themselves). The adapter is imported
+// when this module loads; the library itself is opened on first use.
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,20 +11,25 @@ import { Native, type RawSymbols } from "./native.ts";
 
 export const PROJECT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
+const open: ((path: string) => RawSymbols) | undefined = "Deno" in globalThis
+  ? (await import("./deno.ts")).open
+  : process.versions.bun
+  ? (await import("./bun.ts")).open
+  : undefined;
+
 let loaded: Native | undefined;
 
-export async function loadNative(): Promise<Native> {
+/** The sampler, opened once per process. */
+export function loadNative(): Native {
   if (loaded) return loaded;
+  if (!open) throw new VmprofError("NATIVE", "vmprof-js samples on Deno or Bun only");
   const path = locateLibrary(process.env, PROJECT_DIR, existsSync);
-  let open: (path: string) => RawSymbols;
-  if ("Deno" in globalThis) open = (await import("./deno.ts")).open;
-  else if (process.versions.bun) open = (await import("./bun.ts")).open;
-  else throw new VmprofError("NATIVE", "vmprof-js runs on Deno or Bun");
+  let raw: RawSymbols;
   try {
-    loaded = new Native(open(path), path);
+    raw = open(path);
   } catch (e) {
-    if (e instanceof VmprofError) throw e;
     throw new VmprofError("NO_LIBRARY", `cannot load ${path}: ${(e as Error).message}`);
   }
+  loaded = new Native(raw, path);
   return loaded;
 }

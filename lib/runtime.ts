@@ -1,0 +1,72 @@
+// Describes the two runtimes as data: which one this is, how to start a program under it so
+// that its JIT code can be named, which threads run JavaScript, where the names end up.
+import process from "node:process";
+
+export type RuntimeName = "deno" | "bun";
+
+export interface RuntimeInfo {
+  name: RuntimeName;
+  version: string;
+  /** The runtime binary we run on (a child is started with the same one). */
+  execPath: string;
+  /** Thread-name prefixes of threads that run JavaScript besides the main thread (Web Workers). */
+  workerThreads: string[];
+}
+
+/** V8 flags that make Deno write /tmp/perf-<pid>.map and give interpreted frames a native pc. */
+export const DENO_V8_FLAGS = ["--perf-basic-prof", "--interpreted-frames-native-stack", "--logfile=/dev/null"];
+
+export function currentRuntime(): RuntimeInfo {
+  const v = process.versions as Record<string, string | undefined>;
+  if (v.bun) return { name: "bun", version: v.bun, execPath: process.execPath, workerThreads: ["Worker"] };
+  if (v.deno) return { name: "deno", version: v.deno, execPath: process.execPath, workerThreads: ["worker-"] };
+  throw new Error("vmprof-js runs on Deno or Bun");
+}
+
+export interface ChildCommand {
+  cmd: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+/**
+ * The command that runs `program args` under `rt` with `agent` preloaded and JIT code
+ * names switched on. `symbolDir` receives JSC's jitdump files (Bun).
+ */
+export function childCommand(
+  rt: RuntimeInfo,
+  agent: string,
+  program: string,
+  args: string[],
+  symbolDir: string,
+  env: Record<string, string | undefined>,
+): ChildCommand {
+  if (rt.name === "deno") {
+    const userFlags = env.DENO_V8_FLAGS ? env.DENO_V8_FLAGS.split(",") : [];
+    return {
+      cmd: rt.execPath,
+      args: ["run", "-A", `--v8-flags=${[...DENO_V8_FLAGS, ...userFlags].join(",")}`, "--preload", agent, program, ...args],
+      env: {},
+    };
+  }
+  return {
+    cmd: rt.execPath,
+    args: ["--preload", agent, program, ...args],
+    env: { BUN_JSC_useJITDump: "1", BUN_JSC_jitDumpDirectory: symbolDir },
+  };
+}
+
+/**
+ * Why JIT code in this process cannot be named, or undefined when it can. Used by the API
+ * (without the CLI) so that a missing flag is an error that says what to add, not garbage.
+ */
+export function missingSymbolSource(rt: RuntimeInfo, pid: number, env: Record<string, string | undefined>, exists: (p: string) => boolean): string | undefined {
+  if (rt.name === "deno") {
+    if (exists(`/tmp/perf-${pid}.map`)) return undefined;
+    return "Deno was not started with V8's perf map: run it with " +
+      `--v8-flags=${DENO_V8_FLAGS.slice(0, 2).join(",")} (or set DENO_V8_FLAGS), or profile through cli.ts`;
+  }
+  if (env.BUN_JSC_useJITDump === "1" && env.BUN_JSC_jitDumpDirectory) return undefined;
+  return "Bun was not started with JSC's jitdump: set BUN_JSC_useJITDump=1 and " +
+    "BUN_JSC_jitDumpDirectory=<dir> in its environment, or profile through cli.ts";
+}

@@ -1,0 +1,134 @@
+// vmprof-js public API: profile the running program into a vmprof log and read logs back,
+// with vmprof's names (enable, disable, start/stopSampling, readProfile, Stats, tree nodes).
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { VmprofError } from "./lib/errors.ts";
+import { loadNative } from "./lib/ffi/load.ts";
+import type { NativeStats } from "./lib/ffi/native.ts";
+import { readLog } from "./lib/format/reader.ts";
+import { Stats } from "./lib/profile/stats.ts";
+import { currentRuntime, missingSymbolSource } from "./lib/runtime.ts";
+import { type SamplingOptions, startSession } from "./lib/session.ts";
+import { finishLog } from "./lib/symbols/finish.ts";
+
+export { VmprofError } from "./lib/errors.ts";
+export type { ErrorCode } from "./lib/errors.ts";
+export { Stats } from "./lib/profile/stats.ts";
+export type { FlatRow, Tree } from "./lib/profile/stats.ts";
+export type { Profile, Sample } from "./lib/format/reader.ts";
+export type { NativeStats } from "./lib/ffi/native.ts";
+export type { SamplingOptions } from "./lib/session.ts";
+
+/** Where the finished log goes: a path, a file descriptor, or an open file with writeSync. */
+export type Target = string | URL | number | { writeSync(p: Uint8Array): number };
+
+export interface EnableOptions extends SamplingOptions {
+  /**
+   * Profile even though JIT code cannot be named in this process (names come out as
+   * "(unnamed JIT code)"). Without it, enable() refuses and says which flag is missing.
+   */
+  allowUnnamed?: boolean;
+}
+
+interface Active {
+  target: Target;
+  spool: string;
+  work: string;
+}
+
+let active: Active | undefined;
+let finishing: Promise<void> = Promise.resolve();
+
+/**
+ * Starts profiling this process into `target`. Deno must run with
+ * `--v8-flags=--perf-basic-prof,--interpreted-frames-native-stack`, Bun with
+ * `BUN_JSC_useJITDump=1 BUN_JSC_jitDumpDirectory=DIR`, for function names (cli.ts does this).
+ */
+export function enable(target: Target, options: EnableOptions = {}): void {
+  if (active) throw new VmprofError("ALREADY_ENABLED", "vmprof is already enabled; call disable() first");
+  if (!options.allowUnnamed) {
+    const missing = missingSymbolSource(currentRuntime(), process.pid, process.env, existsSync);
+    if (missing) throw new VmprofError("NO_SYMBOLS", `${missing}; or pass { allowUnnamed: true }`);
+  }
+  const native = loadNative();
+  const work = mkdtempSync(join(tmpdir(), "vmprof-js-"));
+  const spool = join(work, "raw.log");
+  try {
+    startSession(native, spool, options);
+  } catch (e) {
+    rmSync(work, { recursive: true, force: true });
+    throw e;
+  }
+  active = { target, spool, work };
+}
+
+/**
+ * Stops profiling and writes the named log to the target given to enable(). The returned
+ * promise settles when the log is complete; readProfile() waits for it too.
+ */
+export function disable(): Promise<void> {
+  const a = active;
+  if (!a) throw new VmprofError("NOT_ENABLED", "vmprof is not enabled");
+  active = undefined;
+  loadNative().disable();
+  // One finish at a time, each independent of whether the previous one failed.
+  finishing = finishing.catch(() => {}).then(() => {
+    try {
+      const symbolDir = process.env.BUN_JSC_jitDumpDirectory;
+      writeTarget(a.target, finishLog(a.spool, { symbolDir }).bytes);
+    } finally {
+      rmSync(a.work, { recursive: true, force: true });
+    }
+  });
+  return finishing;
+}
+
+export function isEnabled(): boolean {
+  return active !== undefined;
+}
+
+/** vmprof's counter: stopSampling() pauses (nestable), startSampling() resumes. */
+export function stopSampling(): number {
+  return loadNative().stopSampling();
+}
+
+export function startSampling(): number {
+  return loadNative().startSampling();
+}
+
+/** Samples the calling thread too (a Web Worker can call this; workers are found by name anyway). */
+export function registerThread(): void {
+  loadNative().registerThread();
+}
+
+/** The sampler's counters: samples, drops, threads, bytes written. */
+export function samplerStats(): NativeStats {
+  return loadNative().stats();
+}
+
+/** Reads a vmprof log (ours, Python vmprof's, gzipped or not) into Stats. */
+export async function readProfile(path: string | URL): Promise<Stats> {
+  await finishing.catch(() => {}); // a log this process is still finishing
+  return new Stats(readLog(path instanceof URL ? path.pathname : path));
+}
+
+function writeTarget(t: Target, bytes: Uint8Array): void {
+  if (typeof t === "string" || t instanceof URL) {
+    const fd = openSync(t, "w");
+    try {
+      writeAll((b) => writeSync(fd, b), bytes);
+    } finally {
+      closeSync(fd);
+    }
+  } else if (typeof t === "number") {
+    writeAll((b) => writeSync(t, b), bytes);
+  } else {
+    writeAll((b) => t.writeSync(b), bytes);
+  }
+}
+
+function writeAll(write: (b: Uint8Array) => number, bytes: Uint8Array): void {
+  for (let off = 0; off < bytes.length;) off += write(bytes.subarray(off));
+}

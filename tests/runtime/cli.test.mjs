@@ -1,0 +1,58 @@
+// The command line: bad options and a missing program are one-line errors with status 2;
+// no -o prints a summary; show prints the tree and the flat table; --config and --help.
+import t from "tap";
+import { join } from "node:path";
+import { writeFileSync } from "node:fs";
+import { cli, ROOT, tempDir } from "../helpers.mjs";
+
+const fib = join(ROOT, "examples/fib.ts");
+
+for (const runtime of ["deno", "bun"]) {
+  t.test(`${runtime}: bad input gets one clear line and status 2`, async (t) => {
+    const bad = [
+      [["-p", "5", fib], /period must be between 1e-6 and 1\.0 seconds, got 5/],
+      [["-p", "abc", fib], /--period expects a number, got "abc"/],
+      [["--bogus", fib], /Unknown option '--bogus'/],
+      [["nope.ts"], /cannot find the program to profile: nope\.ts/],
+      [[], /no program to profile/],
+      [["show"], /show: which log\?/],
+    ];
+    for (const [args, re] of bad) {
+      const r = cli(runtime, args);
+      t.equal(r.status, 2, `${args.join(" ")} → status 2`);
+      t.match(r.stderr, re, `${args.join(" ")} → message`);
+      t.equal(r.stderr.trim().split("\n").length, 1, "one line");
+    }
+    const r = cli(runtime, ["show", join(ROOT, "package.json")]);
+    t.equal(r.status, 1, "show of a non-log → status 1");
+    t.match(r.stderr, /not a vmprof log/);
+    t.equal(r.stderr.trim().split("\n").length, 1, "one line");
+  });
+
+  t.test(`${runtime}: summary, show tree, show flat, config file`, async (t) => {
+    const r = cli(runtime, [fib, "25"]);
+    t.equal(r.status, 0, "status 0", { stderr: r.stderr });
+    t.match(r.stderr, /vmprof-js: \d+ samples/, "summary header");
+    t.match(r.stderr, /fib \(.*fib\.ts:\d+\)/, "fib named in the summary");
+
+    const dir = tempDir();
+    const log = join(dir, "fib.log");
+    const ini = join(dir, "vmprof.ini");
+    writeFileSync(ini, `[vmprof]\noutput = ${join(dir, "from-ini.log")}\nperiod = 0.002\n`);
+    const c = cli(runtime, ["--config", ini, "-o", log, fib, "25"]);
+    t.equal(c.status, 0, "status 0 with --config", { stderr: c.stderr });
+    t.match(c.stderr, new RegExp(`written to ${log.replace(/[/.]/g, "\\$&")}`), "command line -o wins over the file");
+
+    const tree = cli(runtime, ["show", log]);
+    t.equal(tree.status, 0);
+    t.match(tree.stdout, /fib/, "tree shows fib");
+    const flat = cli(runtime, ["show", log, "flat"]);
+    t.equal(flat.status, 0);
+    t.match(flat.stdout, /fib/, "flat shows fib");
+    const pruned = cli(runtime, ["show", log, "--prune-level", "2"]);
+    t.ok(pruned.stdout.split("\n").length < tree.stdout.split("\n").length, "--prune-level prunes");
+
+    t.match(cli(runtime, ["--help"]).stdout, /usage: cli\.ts/);
+    t.match(cli(runtime, ["--version"]).stdout, /^vmprof-js \d+\.\d+\.\d+/);
+  });
+}

@@ -1,0 +1,10 @@
+// Runs the Zig unit tests of the native sampler (ring, record encoding, procfs helpers).
+import t from "tap";
+import { spawnSync } from "node:child_process";
+import { ROOT } from "./helpers.mjs";
+
+const r = spawnSync("bash", ["scripts/zig.sh", "build", "test", "--summary", "all"], { cwd: ROOT, encoding: "utf8" });
+const out = r.stdout + r.stderr;
+t.equal(r.status, 0, "zig build test passes", { output: out.slice(-2000) });
+const m = /(\d+)\/(\d+) tests passed/.exec(out);
+t.ok(m && m[1] === m[2] && Number(m[1]) >= 10, `all Zig tests pass (${m?.[0]})`);
