@@ -153,14 +153,15 @@ export function parseCommandLine(argv: string[], readFile: (p: string) => string
   if (values.help) return { command: "help" };
   if (values.version) return { command: "version" };
   let fromFile: Values = {};
-  if (values.config) {
+  const configPath = values.config as string | undefined;
+  if (configPath) {
     let text: string;
     try {
-      text = readFile(values.config);
+      text = readFile(configPath);
     } catch (e) {
-      throw new VmprofError("BAD_OPTION", `--config: cannot read ${values.config}: ${(e as Error).message}`);
+      throw new VmprofError("BAD_OPTION", `--config: cannot read ${configPath}: ${(e as Error).message}`);
     }
-    fromFile = parseIni(text, values.config);
+    fromFile = parseIni(text, configPath);
   }
   const v: Values = { ...fromFile, ...values };
   if (rest.length === 0) throw new VmprofError("BAD_OPTION", "no program to profile (see --help)");

@@ -1,0 +1,86 @@
+// Unit tests of the FFI layer: the library locator, the Config/Stats layouts (checked against
+// the real library), result codes as VmprofErrors, and the sampler's counters on this runtime.
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "../harness.ts";
+import { VmprofError } from "../../lib/errors.ts";
+import { locateLibrary } from "../../lib/ffi/locate.ts";
+import { CONFIG_SIZE, decodeStats, encodeConfig, STATS_SIZE } from "../../lib/ffi/native.ts";
+import { loadNative } from "../../lib/ffi/load.ts";
+
+test("locator: VMPROF_LIB wins, then the built library, else how to build", () => {
+  const have = new Set(["/opt/libvmprof.so", "/p/zig-out/lib/libvmprof.so"]);
+  const exists = (p: string) => have.has(p);
+  assert.equal(locateLibrary({ VMPROF_LIB: "/opt/libvmprof.so" }, "/p", exists), "/opt/libvmprof.so");
+  assert.equal(locateLibrary({}, "/p", exists), "/p/zig-out/lib/libvmprof.so");
+  assert.throws(() => locateLibrary({ VMPROF_LIB: "/missing.so" }, "/p", exists), /VMPROF_LIB=\/missing\.so does not exist/);
+  assert.throws(() => locateLibrary({}, "/q", exists), (e: unknown) => e instanceof VmprofError && e.code === "NO_LIBRARY" && /npm run build/.test(e.message));
+});
+
+test("config layout: fields at the offsets zig/sampler.zig asserts", () => {
+  const b = encodeConfig({ path: "/tmp/x.log", periodNs: 990_000, realTime: true, memory: true, threadNames: ["worker-", "Worker"], llint: { lo: 0x1000, hi: 0x2000, offset: 24 } });
+  assert.equal(b.length, CONFIG_SIZE);
+  const v = new DataView(b.buffer);
+  assert.equal(v.getUint32(0, true), 1);
+  assert.equal(v.getUint32(4, true), 3);
+  assert.equal(v.getBigUint64(8, true), 990_000n);
+  assert.equal(v.getBigUint64(16, true), 0x1000n);
+  assert.equal(v.getBigUint64(24, true), 0x2000n);
+  assert.equal(v.getUint32(32, true), 24);
+  assert.equal(new TextDecoder().decode(b.subarray(40, 40 + 14)), "worker-,Worker");
+  assert.equal(b[40 + 14], 0);
+  assert.equal(new TextDecoder().decode(b.subarray(296, 296 + 10)), "/tmp/x.log");
+  assert.throws(() => encodeConfig({ path: "x".repeat(1024), periodNs: 1e6 }), /log path is too long/);
+});
+
+test("stats layout: the real library fills what decodeStats reads", () => {
+  const native = loadNative();
+  const s = native.stats();
+  assert.equal(typeof s.samples, "number");
+  const bad = new Uint8Array(STATS_SIZE);
+  assert.throws(() => decodeStats(bad), /stats layout mismatch/);
+});
+
+test("sampler: enable, sample this thread, counters, stop/start counter, disable, errors", () => {
+  const native = loadNative();
+  const dir = mkdtempSync(join(tmpdir(), "vmprof-ffi-"));
+  const log = join(dir, "raw.log");
+  writeFileSync(log, "");
+  try {
+    assert.throws(() => native.disable(), (e: unknown) => e instanceof VmprofError && e.code === "NOT_ENABLED");
+    native.enable({ path: log, periodNs: 1e6 });
+    assert.throws(() => native.enable({ path: log, periodNs: 1e6 }), (e: unknown) => e instanceof VmprofError && e.code === "ALREADY_ENABLED");
+    let x = 0;
+    const spin = (ms: number) => {
+      const end = Date.now() + ms;
+      while (Date.now() < end) x += Math.sqrt(x + 1);
+    };
+    spin(300);
+    assert.equal(native.stopSampling(), 1);
+    assert.equal(native.stopSampling(), 2);
+    const paused = native.stats().samples;
+    spin(200);
+    assert.equal(native.stats().samples, paused, "no samples while stopped");
+    assert.equal(native.startSampling(), 1);
+    assert.equal(native.startSampling(), 0);
+    assert.equal(native.startSampling(), 0, "the counter does not go below zero");
+    spin(200);
+    const s = native.stats();
+    assert.ok(s.samples > paused, "sampling resumed");
+    assert.ok(s.weight >= 300, `weight ${s.weight} ~ 1 per ms of CPU`);
+    assert.equal(s.threads, 1);
+    assert.equal(s.dropped, 0);
+    native.disable();
+    assert.equal(native.isEnabled(), false);
+    const bytes = readFileSync(log);
+    assert.equal(bytes[bytes.length - 25], 0x03, "ends with a trailer");
+    assert.ok(native.stats().records >= s.weight, "every period became a record");
+  } finally {
+    if (native.isEnabled()) native.disable();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.throws(() => native.enable({ path: "/nonexistent-dir/x.log", periodNs: 1e6 }), /cannot open \/nonexistent-dir\/x\.log/);
+  assert.throws(() => native.enable({ path: "/tmp/x", periodNs: 10 }), /period 10 ns is outside/);
+});
