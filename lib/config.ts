@@ -1,14 +1,11 @@
-// Command-line and --config FILE.ini options of cli.ts: parsing, merging (the command line
+// Options of profiling from the command line and --config FILE.ini: parsing, merging (the command line
 // wins over the file) and validation, with one-line VmprofErrors for every mistake.
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { VmprofError } from "./errors.ts";
 import { checkPeriod, DEFAULT_PERIOD } from "./session.ts";
+import { numberOption, parseOptions } from "./commands/command.ts";
 
-export const USAGE = `usage: cli.ts [options] [--] PROGRAM [ARGS...]     profile PROGRAM (a .ts/.js file)
-       cli.ts show LOG [tree|flat] [show options]  print a saved profile
-
-profile options:
+export const PROFILE_USAGE = `usage: cli.ts [options] [--] PROGRAM [ARGS...]   profile PROGRAM (a .ts/.js file)
   -o, --output FILE      save the log to FILE (otherwise print a summary)
   -p, --period SECONDS   time between samples, 1e-06 .. 1.0 (default ${DEFAULT_PERIOD})
   -n, --native           keep native frames (default: fold them into their JS caller)
@@ -18,15 +15,7 @@ profile options:
       --all-threads      sample every thread, runtime helper threads too
       --config FILE.ini  read these options from FILE (the command line wins)
   -h, --help             show this help
-  -v, --version          print the version
-
-show options:
-      --prune-percent P  hide tree nodes below P percent (default 0)
-      --prune-level L    show at most L levels
-      --indent N         indent each level by N spaces (default 2)
-      --percent-cutoff P flat: hide functions below P percent self time
-      --no-native        flat: hide native frames
-      --limit N          flat: show at most N rows`;
+  -v, --version          print the version`;
 
 export interface ProfileArgs {
   command: "profile";
@@ -41,19 +30,7 @@ export interface ProfileArgs {
   allThreads: boolean;
 }
 
-export interface ShowArgs {
-  command: "show";
-  log: string;
-  view: "tree" | "flat";
-  prunePercent: number;
-  pruneLevel: number;
-  indent: number;
-  percentCutoff: number;
-  noNative: boolean;
-  limit?: number;
-}
-
-export type Args = ProfileArgs | ShowArgs | { command: "help" } | { command: "version" };
+export type Args = ProfileArgs | { command: "help" } | { command: "version" };
 
 const PROFILE_OPTIONS = {
   output: { type: "string", short: "o" },
@@ -68,26 +45,7 @@ const PROFILE_OPTIONS = {
   version: { type: "boolean", short: "v" },
 } as const;
 
-const SHOW_OPTIONS = {
-  "prune-percent": { type: "string" },
-  "prune-level": { type: "string" },
-  indent: { type: "string" },
-  "percent-cutoff": { type: "string" },
-  "no-native": { type: "boolean" },
-  limit: { type: "string" },
-  help: { type: "boolean", short: "h" },
-} as const;
-
 type Values = Record<string, string | boolean | undefined>;
-
-/** parseArgs, with its errors turned into one-line BAD_OPTION errors. */
-function parse(argv: string[], options: Record<string, { type: "string" | "boolean"; short?: string }>, positionals: boolean) {
-  try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: positionals });
-  } catch (e) {
-    throw new VmprofError("BAD_OPTION", `${(e as Error).message.split("\n")[0]} (see --help)`);
-  }
-}
 
 /**
  * Splits the profiler's own options from the program and its arguments: the program is the
@@ -137,19 +95,9 @@ export function parseIni(text: string, path: string): Values {
   return out;
 }
 
-function number(v: string | boolean | undefined, name: string, dflt: number): number {
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (typeof v !== "string" || v.trim() === "" || !Number.isFinite(n)) {
-    throw new VmprofError("BAD_OPTION", `--${name} expects a number, got "${v}"`);
-  }
-  return n;
-}
-
-export function parseCommandLine(argv: string[], readFile: (p: string) => string = (p) => readFileSync(p, "utf8")): Args {
-  if (argv[0] === "show") return parseShow(argv.slice(1));
+export function parseProfileArgs(argv: string[], readFile: (p: string) => string = (p) => readFileSync(p, "utf8")): Args {
   const { own, rest } = splitAtProgram(argv);
-  const { values } = parse(own, PROFILE_OPTIONS, false);
+  const { values } = parseOptions(own, PROFILE_OPTIONS, false);
   if (values.help) return { command: "help" };
   if (values.version) return { command: "version" };
   let fromFile: Values = {};
@@ -170,32 +118,11 @@ export function parseCommandLine(argv: string[], readFile: (p: string) => string
     program: rest[0],
     args: rest.slice(1),
     output: v.output as string | undefined,
-    period: checkPeriod(number(v.period, "period", DEFAULT_PERIOD)),
+    period: checkPeriod(numberOption(v.period, "period", DEFAULT_PERIOD)),
     native: !!v.native,
     lines: !!v.lines,
     realTime: !!v["real-time"],
     memory: !!v.memory,
     allThreads: !!v["all-threads"],
-  };
-}
-
-function parseShow(argv: string[]): Args {
-  const { values, positionals } = parse(argv, SHOW_OPTIONS, true);
-  if (values.help) return { command: "help" };
-  const [log, view = "tree", ...extra] = positionals;
-  if (!log) throw new VmprofError("BAD_OPTION", "show: which log? usage: cli.ts show LOG [tree|flat]");
-  if (view !== "tree" && view !== "flat") throw new VmprofError("BAD_OPTION", `show: unknown view "${view}" (tree or flat)`);
-  if (extra.length) throw new VmprofError("BAD_OPTION", `show: unexpected argument "${extra[0]}"`);
-  const limit = values.limit === undefined ? undefined : number(values.limit, "limit", 0);
-  return {
-    command: "show",
-    log,
-    view,
-    prunePercent: number(values["prune-percent"], "prune-percent", 0),
-    pruneLevel: number(values["prune-level"], "prune-level", Infinity),
-    indent: number(values.indent, "indent", 2),
-    percentCutoff: number(values["percent-cutoff"], "percent-cutoff", 0),
-    noNative: !!values["no-native"],
-    limit,
   };
 }

@@ -2,7 +2,8 @@
 // range, the config file (command line wins), and one-line errors for every mistake.
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
-import { parseCommandLine, parseIni, splitAtProgram } from "../../lib/config.ts";
+import { parseIni, parseProfileArgs as parseCommandLine, splitAtProgram } from "../../lib/config.ts";
+import { parseShowArgs } from "../../lib/commands/show.ts";
 import { VmprofError } from "../../lib/errors.ts";
 
 function badOption(f: () => unknown, re: RegExp) {
@@ -44,9 +45,9 @@ test("bad options and missing pieces are one-line BAD_OPTION errors", () => {
   badOption(() => parseCommandLine(["--nope", "a.ts"]), /Unknown option '--nope'/);
   badOption(() => parseCommandLine([]), /no program to profile/);
   badOption(() => parseCommandLine(["-o"]), /argument missing|requires|value/i);
-  badOption(() => parseCommandLine(["show"]), /which log/);
-  badOption(() => parseCommandLine(["show", "x.log", "sideways"]), /unknown view "sideways"/);
-  badOption(() => parseCommandLine(["show", "x.log", "--indent", "x"]), /--indent expects a number/);
+  badOption(() => parseShowArgs([]), /which log/);
+  badOption(() => parseShowArgs(["x.log", "sideways"]), /unknown view "sideways"/);
+  badOption(() => parseShowArgs(["x.log", "--indent", "x"]), /--indent expects a number/);
 });
 
 test("ini file: keys as long options, booleans, comments; the command line wins", () => {
@@ -66,14 +67,14 @@ test("ini file: keys as long options, booleans, comments; the command line wins"
 });
 
 test("show options", () => {
-  assert.deepEqual(parseCommandLine(["show", "x.log", "flat", "--percent-cutoff", "2", "--no-native", "--limit", "5"]), {
-    command: "show", log: "x.log", view: "flat", prunePercent: 0, pruneLevel: Infinity, indent: 2,
+  assert.deepEqual(parseShowArgs(["x.log", "flat", "--percent-cutoff", "2", "--no-native", "--limit", "5"]), {
+    log: "x.log", view: "flat", prunePercent: 0, pruneLevel: Infinity, indent: 2,
     percentCutoff: 2, noNative: true, limit: 5,
   });
-  const t = parseCommandLine(["show", "x.log", "--prune-percent", "1.5", "--prune-level", "3", "--indent", "4"]);
-  assert.equal(t.command === "show" && t.prunePercent, 1.5);
-  assert.equal(t.command === "show" && t.pruneLevel, 3);
-  assert.equal(t.command === "show" && t.indent, 4);
+  const t = parseShowArgs(["x.log", "--prune-percent", "1.5", "--prune-level", "3", "--indent", "4"]);
+  assert.equal(t.prunePercent, 1.5);
+  assert.equal(t.pruneLevel, 3);
+  assert.equal(t.indent, 4);
   assert.equal(parseCommandLine(["--help"]).command, "help");
   assert.equal(parseCommandLine(["-v"]).command, "version");
 });

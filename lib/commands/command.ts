@@ -1,0 +1,37 @@
+// The shape of a cli.ts subcommand: a name, a usage paragraph for --help, and run(argv).
+import { parseArgs } from "node:util";
+import { VmprofError } from "../errors.ts";
+
+export interface Command {
+  name: string;
+  /** One usage line and its options, shown by `cli.ts --help`. */
+  usage: string;
+  /** Runs with the arguments after the command name; resolves to the exit status. */
+  run(argv: string[]): Promise<number> | number;
+}
+
+export type OptionSpec = Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }>;
+
+/** node:util parseArgs with its errors turned into one-line BAD_OPTION errors. */
+export function parseOptions(argv: string[], options: OptionSpec, allowPositionals: boolean) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals });
+  } catch (e) {
+    throw new VmprofError("BAD_OPTION", `${(e as Error).message.split("\n")[0]} (see --help)`);
+  }
+}
+
+/** A numeric option value, or `dflt` when absent; a clear error when not a number. */
+export function numberOption(v: unknown, name: string, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (typeof v !== "string" || v.trim() === "" || !Number.isFinite(n)) {
+    throw new VmprofError("BAD_OPTION", `--${name} expects a number, got "${v}"`);
+  }
+  return n;
+}
+
+/** Writes to stderr with the tool's prefix. */
+export function say(line: string): void {
+  process.stderr.write(`vmprof-js: ${line}\n`);
+}

@@ -1,0 +1,116 @@
+// `cli.ts [options] PROGRAM args`: runs PROGRAM in a child process of the same runtime, with
+// the flags that name JIT code and our agent preloaded; forwards signals; then names the
+// frames and saves the log (-o) or prints a summary. Exits with the program's status.
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import process from "node:process";
+import { spawn } from "node:child_process";
+import { VmprofError } from "../errors.ts";
+import type { ProfileArgs } from "../config.ts";
+import { PROJECT_DIR } from "../ffi/load.ts";
+import { locateLibrary } from "../ffi/locate.ts";
+import { parseLog } from "../format/reader.ts";
+import { Stats } from "../profile/stats.ts";
+import { childCommand, currentRuntime } from "../runtime.ts";
+import { AGENT_ENV, type AgentSettings } from "../agent/start.ts";
+import { finishLog, type FinishResult } from "../symbols/finish.ts";
+import { renderSummary } from "../view/terminal.ts";
+import { say } from "./command.ts";
+
+const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGTERM: 15 };
+
+export interface ProfileRun {
+  /** The program's exit status (128 + signal number when a signal ended it). */
+  status: number;
+  /** The finished log, or undefined when the program ended before profiling started. */
+  result?: FinishResult;
+}
+
+/** Profiles the program; writes nothing to the terminal but the program's own output. */
+export async function profileProgram(a: ProfileArgs): Promise<ProfileRun> {
+  const program = resolve(a.program);
+  if (!existsSync(program) || !statSync(program).isFile()) {
+    throw new VmprofError("NO_PROGRAM", `cannot find the program to profile: ${a.program}`);
+  }
+  locateLibrary(process.env, PROJECT_DIR, existsSync); // fail before starting the program
+  const rt = currentRuntime();
+  const work = mkdtempSync(join(tmpdir(), "vmprof-js-"));
+  try {
+    const spool = join(work, "raw.log");
+    const settings: AgentSettings = {
+      spool,
+      period: a.period,
+      memory: a.memory,
+      realTime: a.realTime,
+      native: a.native,
+      lines: a.lines,
+      allThreads: a.allThreads,
+    };
+    const agent = join(PROJECT_DIR, "lib", "agent", `${rt.name}.ts`);
+    const cmd = childCommand(rt, agent, program, a.args, work, process.env);
+    const env = { ...process.env, ...cmd.env, [AGENT_ENV]: JSON.stringify(settings) };
+    const { code, signal } = await run(cmd.cmd, cmd.args, env);
+    const status = signal ? 128 + (SIGNAL_NUMBERS[signal] ?? 0) : code ?? 1;
+    if (!existsSync(spool) || statSync(spool).size === 0) return { status };
+    const result = finishLog(spool, { symbolDir: work });
+    const pid = result.raw.meta.get("pid");
+    if (pid) rmSync(`/tmp/perf-${pid}.map`, { force: true });
+    return { status, result };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function run(cmd: string, args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; signal: string | null }> {
+  return new Promise((done, fail) => {
+    const child = spawn(cmd, args, { stdio: "inherit", env });
+    const handlers = FORWARDED.map((s) => [s, () => child.kill(s)] as const);
+    for (const [s, h] of handlers) process.on(s, h);
+    child.on("error", (e) => fail(new VmprofError("NO_PROGRAM", `cannot start ${cmd}: ${e.message}`)));
+    child.on("exit", (code, signal) => {
+      for (const [s, h] of handlers) process.off(s, h);
+      done({ code, signal });
+    });
+  });
+}
+
+/** Saves the log to `path`; if that fails, saves it elsewhere and says where. */
+export function saveLog(path: string, bytes: Uint8Array): void {
+  try {
+    writeFileSync(path, bytes);
+  } catch (e) {
+    const keep = join(tmpdir(), `vmprof-js-${Date.now()}.log`);
+    writeFileSync(keep, bytes);
+    throw new VmprofError("IO", `cannot write ${path} (${(e as Error).message}); the profile was saved to ${keep}`);
+  }
+}
+
+/** How the program ended, for the closing line ("" for a clean exit). */
+export function endedBy(status: number): string {
+  if (status === 0) return "";
+  const sig = Object.entries(SIGNAL_NUMBERS).find(([, n]) => 128 + n === status)?.[0];
+  return sig ? `program stopped by ${sig}` : `program exited with status ${status}`;
+}
+
+/** The default profile command: -o saves the log, otherwise a summary on stderr. */
+export async function profileCommand(a: ProfileArgs): Promise<number> {
+  const started = Date.now();
+  const { status, result } = await profileProgram(a);
+  if (!result) {
+    say(`the program ended (status ${status}) before profiling started; no log written`);
+    return status || 1;
+  }
+  const how = endedBy(status);
+  if (a.output) {
+    saveLog(a.output, result.bytes);
+    const named = result.samples ? ` (${(100 * result.named / result.samples).toFixed(1)}% named)` : "";
+    const secs = ((Date.now() - started) / 1000).toFixed(2);
+    say(`${result.samples} samples${named} in ${secs} s written to ${a.output}${how ? ` (${how})` : ""}`);
+  } else {
+    process.stderr.write(renderSummary(new Stats(parseLog(result.bytes))));
+    if (how) say(how);
+  }
+  return status;
+}
