@@ -111,7 +111,7 @@ export function parseProfileArgs(argv: string[], readFile: (p: string) => string
     }
     fromFile = parseIni(text, configPath);
   }
-  const v: Values = { ...fromFile, ...values };
+  const v = { ...fromFile, ...values } as Values;
   if (rest.length === 0) throw new VmprofError("BAD_OPTION", "no program to profile (see --help)");
   return {
     command: "profile",
