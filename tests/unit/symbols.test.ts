@@ -12,7 +12,9 @@ import {
   codeBlockHashValue,
   decodeCodeBlockHash,
   elfSections,
+  elfSectionsOfFile,
   encodeCodeBlockHash,
+  findLlintRange,
   jitdumpFiles,
   jitdumpSource,
   locateFunctions,
@@ -21,6 +23,7 @@ import {
 } from "../../lib/symbols/sources.ts";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import process from "node:process";
 
 const FIX = join(dirname(fileURLToPath(import.meta.url)), "..", "fixtures", "symbols");
 const fixture = (name: string) => readFileSync(join(FIX, name));
@@ -347,9 +350,23 @@ test("sources: waitUntilStable returns once files stop changing", () => {
 });
 
 test("sources: ELF section headers of this runtime's binary", () => {
-  const secs = elfSections(readFileSync(process.execPath));
-  assert.ok(secs.get(".text")!.size > 0);
+  const whole = elfSections(readFileSync(process.execPath));
+  const part = elfSectionsOfFile(process.execPath);
+  assert.ok(whole.get(".text")!.size > 0);
+  assert.deepEqual([...part.entries()], [...whole.entries()]);
   assert.equal(elfSections(new Uint8Array(64)).size, 0);
+});
+
+test("sources: the LLInt's code range in a running Bun (none in Deno)", () => {
+  const r = findLlintRange("self");
+  if (!process.versions.bun) {
+    assert.equal(r, undefined);
+    return;
+  }
+  assert.ok(r, "found __jsc_opcodes");
+  const text = elfSectionsOfFile(process.execPath).get(".text")!;
+  assert.ok(r.handlers > 500, `${r.handlers} opcode handlers`);
+  assert.ok(r.start >= text.addr && r.end <= text.addr + text.size && r.end - r.start < 4 << 20);
 });
 
 test("JSC CodeBlockHash: text form, value, SHA-1 of the function source", () => {
