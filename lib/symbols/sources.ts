@@ -1,6 +1,7 @@
 // Symbol sources (V8 perf map, JSC jitdump), JSC LLInt range discovery, and file:line recovery for Bun functions.
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
+import { homedir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
@@ -229,6 +230,66 @@ export function elfSectionsOfFile(path: string): Map<string, { addr: number; off
   }
 }
 
+/** The parts of a JSC "GCDebugging" heap snapshot (bun:jsc generateHeapSnapshotForDebugging()) used here. */
+export interface JscHeapSnapshot {
+  /** Per node: id, size, class index, flags, label index, cell address ("0x…"), wrapped address. */
+  nodes: (number | string)[];
+  nodeClassNames: string[];
+  labels: string[];
+  /** Per edge: from id, to id, type index, name or index. */
+  edges: number[];
+}
+
+/**
+ * CodeBlock address → function name, from a JSC heap snapshot taken in the
+ * profiled Bun process. An LLInt frame's CodeBlock* (fp+16) is the cell the
+ * snapshot lists as a FunctionCodeBlock, reached by Function → FunctionExecutable
+ * → FunctionCodeBlock edges; the Function's label is its name. Also maps each
+ * Function cell (an LLInt frame's callee, fp+24) to its name.
+ */
+export function codeBlockNamesFromHeapSnapshot(snap: JscHeapSnapshot): Map<number, string> {
+  const NF = 7;
+  const nodes = snap.nodes;
+  const cls = (i: number) => snap.nodeClassNames[nodes[i + 2] as number] ?? "";
+  const addr = (i: number) => parseInt(String(nodes[i + 5]), 16);
+  const byId = new Map<number, number>();
+  for (let i = 0; i + NF <= nodes.length; i += NF) byId.set(nodes[i] as number, i);
+  const execName = new Map<number, string>(); // executable node index → name
+  const rareName = new Map<number, string>(); // FunctionRareData node index → its function's name
+  const out = new Map<number, string>();
+  const e = snap.edges;
+  const label = (i: number) => snap.labels[nodes[i + 4] as number] || "<anonymous>";
+  const nameExec = (exec: number, name: string) => {
+    if (!execName.has(exec) || execName.get(exec) === "<anonymous>") execName.set(exec, name);
+  };
+  // A JSFunction points at its executable, or (once it has rare data) at a FunctionRareData that does.
+  for (let k = 0; k + 4 <= e.length; k += 4) {
+    const from = byId.get(e[k]), to = byId.get(e[k + 1]);
+    if (from === undefined || to === undefined || !/Function$/.test(cls(from))) continue;
+    if (cls(to) === "FunctionExecutable") nameExec(to, label(from));
+    else if (cls(to) === "FunctionRareData") rareName.set(to, label(from));
+    else continue;
+    out.set(addr(from), label(from));
+  }
+  for (let k = 0; k + 4 <= e.length; k += 4) {
+    const from = byId.get(e[k]), to = byId.get(e[k + 1]);
+    if (from === undefined || to === undefined) continue;
+    const viaRare = rareName.get(from);
+    if (viaRare !== undefined && cls(to) === "FunctionExecutable") nameExec(to, viaRare);
+  }
+  for (let k = 0; k + 4 <= e.length; k += 4) {
+    const from = byId.get(e[k]), to = byId.get(e[k + 1]);
+    if (from === undefined || to === undefined) continue;
+    const c = cls(to);
+    if (cls(from) === "FunctionExecutable" && c.endsWith("CodeBlock") && !c.startsWith("Unlinked")) {
+      out.set(addr(to), execName.get(from) ?? "<anonymous>");
+    } else if (cls(from) === "ModuleProgramExecutable" && c === "ModuleProgramCodeBlock") {
+      out.set(addr(to), "<module>");
+    }
+  }
+  return out;
+}
+
 /** Section name → address, file offset and size, from a 64-bit little-endian ELF image. */
 export function elfSections(elf: Uint8Array): Map<string, { addr: number; off: number; size: number }> {
   const dv = new DataView(elf.buffer, elf.byteOffset, elf.byteLength);
@@ -248,6 +309,131 @@ export function elfSections(elf: Uint8Array): Map<string, { addr: number; off: n
     out.set(dec.decode(elf.subarray(nameOff, e)), { addr: u64(h + 0x10), off: u64(h + 0x18), size: u64(h + 0x20) });
   }
   return out;
+}
+
+// ------------------------------------------------------------------ Deno: TypeScript lines
+
+/**
+ * V8 reports the line:col of the JavaScript Deno emitted for a .ts/.tsx/.jsx
+ * module, not of the file the user wrote. Deno keeps that JavaScript in its
+ * cache ($DENO_DIR/gen/file/<absolute path>.js) with an inline source map:
+ * map every such range's line and column back through it. The map's
+ * sourcesContent must equal the file on disk, so a stale cache is ignored.
+ * Returns the number of ranges changed.
+ */
+export function remapDenoTypeScript(ranges: CodeRange[], opts: { denoDir?: string } = {}): number {
+  const denoDir = opts.denoDir ?? process.env.DENO_DIR ??
+    join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "deno");
+  const maps = new Map<string, SourceMap | null>();
+  let changed = 0;
+  for (const r of ranges) {
+    if (r.kind !== "js" || !r.file || r.line === undefined || !/\.(m?ts|cts|tsx|jsx)$/.test(r.file)) continue;
+    if (!r.file.startsWith("/")) continue;
+    let map = maps.get(r.file);
+    if (map === undefined) {
+      map = loadDenoSourceMap(join(denoDir, "gen", "file", r.file + ".js"), r.file);
+      maps.set(r.file, map);
+    }
+    if (!map) continue;
+    const to = map.lookup(r.line - 1, (r.col ?? 1) - 1);
+    if (!to) continue;
+    r.line = to.line + 1;
+    r.col = to.col + 1;
+    changed++;
+  }
+  return changed;
+}
+
+function loadDenoSourceMap(cacheFile: string, original: string): SourceMap | null {
+  try {
+    const js = readFileSync(cacheFile, "utf8");
+    const m = /\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)/.exec(js);
+    if (!m) return null;
+    const json = JSON.parse(new TextDecoder().decode(base64Bytes(m[1]))) as {
+      mappings: string;
+      sourcesContent?: (string | null)[];
+    };
+    const content = json.sourcesContent?.[0];
+    if (typeof content === "string" && content !== readFileSync(original, "utf8")) return null; // stale cache
+    return new SourceMap(json.mappings);
+  } catch {
+    return null;
+  }
+}
+
+function base64Bytes(b64: string): Uint8Array {
+  const T = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const clean = b64.replace(/=+$/, "");
+  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
+  let bits = 0, acc = 0, o = 0;
+  for (let i = 0; i < clean.length; i++) {
+    acc = (acc << 6) | T.indexOf(clean[i]);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >> bits) & 0xff;
+    }
+  }
+  return out.subarray(0, o);
+}
+
+/** A decoded source map (first source only): generated line → sorted [genCol, srcLine, srcCol] triples. */
+export class SourceMap {
+  private readonly lines: number[][] = [];
+
+  constructor(mappings: string) {
+    const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let srcLine = 0, srcCol = 0, srcIdx = 0;
+    let line: number[] = [];
+    let genCol = 0;
+    let i = 0;
+    const vlq = (): number => {
+      let result = 0, shift = 0, c: number;
+      do {
+        c = B64.indexOf(mappings[i++]);
+        result += (c & 31) << shift;
+        shift += 5;
+      } while (c & 32);
+      return result & 1 ? -(result >>> 1) : result >>> 1;
+    };
+    while (i <= mappings.length) {
+      const ch = mappings[i];
+      if (ch === ";" || ch === undefined) {
+        this.lines.push(line);
+        line = [];
+        genCol = 0;
+        i++;
+        if (ch === undefined) break;
+        continue;
+      }
+      if (ch === ",") {
+        i++;
+        continue;
+      }
+      genCol += vlq();
+      if (i < mappings.length && mappings[i] !== "," && mappings[i] !== ";") {
+        srcIdx += vlq();
+        srcLine += vlq();
+        srcCol += vlq();
+        if (i < mappings.length && mappings[i] !== "," && mappings[i] !== ";") vlq(); // name
+        if (srcIdx === 0) line.push(genCol, srcLine, srcCol);
+      }
+    }
+  }
+
+  /** Original 0-based line/col for a 0-based generated position: the last mapping at or before it on its line. */
+  lookup(genLine: number, genCol: number): { line: number; col: number } | undefined {
+    const l = this.lines[genLine];
+    if (!l || l.length === 0) return undefined;
+    let best = 0;
+    for (let k = 0; k < l.length; k += 3) {
+      if (l[k] <= genCol) best = k;
+      else break;
+    }
+    // Within one mapped token run the text is usually copied as is: keep the offset from it.
+    const delta = genCol - l[best];
+    return { line: l[best + 1], col: l[best + 2] + (delta >= 0 && delta <= 64 ? delta : 0) };
+  }
 }
 
 // ------------------------------------------------------------------ locating Bun functions

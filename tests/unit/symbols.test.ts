@@ -19,9 +19,11 @@ import {
   jitdumpSource,
   locateFunctions,
   perfMapSource,
+  remapDenoTypeScript,
+  SourceMap,
   waitUntilStable,
 } from "../../lib/symbols/sources.ts";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import process from "node:process";
 
@@ -456,4 +458,40 @@ test("locateFunctions: without a transpiler, plain JavaScript still matches wher
   const tok = ranges.find((r) => r.name === "tokenize")!;
   assert.equal(tok.file, join(APP, "text.js"));
   assert.equal(tok.line, 2);
+});
+
+test("remapDenoTypeScript: perf map lines of a .ts module go back to the TypeScript source", () => {
+  const denoDir = mkdtempSync(join(tmpdir(), "vmprof-deno-"));
+  try {
+    const ts = join(FIX, "fib.ts");
+    mkdirSync(join(denoDir, "gen", "file", dirname(ts)), { recursive: true });
+    writeFileSync(join(denoDir, "gen", "file", ts + ".js"), fixture("deno-gen-fib.ts.js"));
+    const ranges = parsePerfMap(fixture("deno-perf.map").toString("utf8"))
+      .filter((r) => r.file === "/tmp/sym/fib.ts")
+      .map((r) => ({ ...r, file: ts }));
+    const changed = remapDenoTypeScript(ranges, { denoDir });
+    assert.equal(changed, ranges.length);
+    const pos = (name: string) => [...new Set(ranges.filter((r) => r.name === name).map((r) => `${r.line}:${r.col}`))];
+    assert.deepEqual(pos("fib"), ["4:13"]); // was 2:13 in the emitted JavaScript
+    assert.deepEqual(pos("Foo"), ["8:1"]);
+    assert.deepEqual(pos("bar"), ["9:6"]);
+    assert.deepEqual(pos("<anonymous>"), ["16:28"]);
+    assert.deepEqual(pos("<module>"), ["1:1"]);
+    // A stale cache (source changed since Deno emitted it) is not used.
+    const stale = [{ ...ranges[0], file: join(FIX, "kinds.ts"), line: 2, col: 13 }];
+    mkdirSync(join(denoDir, "gen", "file", FIX), { recursive: true });
+    writeFileSync(join(denoDir, "gen", "file", FIX, "kinds.ts.js"), fixture("deno-gen-fib.ts.js"));
+    assert.equal(remapDenoTypeScript(stale, { denoDir }), 0);
+  } finally {
+    rmSync(denoDir, { recursive: true, force: true });
+  }
+});
+
+test("SourceMap: VLQ decoding and lookup", () => {
+  // "AAAA,IAAI;AACA": line 0 → (gen 0: src 0:0), (gen 4: src 0:4); line 1 → (gen 0: src 1:4), source columns carry over lines
+  const m = new SourceMap("AAAA,IAAI;AACA");
+  assert.deepEqual(m.lookup(0, 0), { line: 0, col: 0 });
+  assert.deepEqual(m.lookup(0, 6), { line: 0, col: 6 });
+  assert.deepEqual(m.lookup(1, 3), { line: 1, col: 7 });
+  assert.equal(m.lookup(5, 0), undefined);
 });
