@@ -26,7 +26,7 @@ export interface CodeRange {
  * segments, each owned by the highest-seq range covering it. Lookup is then a
  * binary search over a Float64Array of segment starts.
  */
-const BLOCK = 32;
+const BLOCK = 16;
 
 export class CodeIndex {
   /** Segment i covers [starts[i], ends[i]) and belongs to owners[i]. */
