@@ -37,8 +37,14 @@ export function checkPeriod(period: number): number {
 /** Raw logs carry these META keys, read back by the symbolizer. */
 export const META_OPTIONS = "vmprof_js.options";
 
+/** What only the runtime-specific entry points know (see lib/agent/bun.ts). */
+export interface RuntimeHints {
+  /** JSC's interpreter code range: its frames are recorded by CodeBlock instead of pc. */
+  llint?: { lo: number; hi: number; offset: number };
+}
+
 /** Writes the header to `spool` (truncating it) and starts the sampler appending to it. */
-export function startSession(native: Native, spool: string, o: SamplingOptions, extraMeta: Record<string, string> = {}): void {
+export function startSession(native: Native, spool: string, o: SamplingOptions, hints: RuntimeHints = {}): void {
   const period = checkPeriod(o.period ?? DEFAULT_PERIOD);
   const rt = currentRuntime();
   const w = new LogWriter();
@@ -57,8 +63,8 @@ export function startSession(native: Native, spool: string, o: SamplingOptions, 
     mode: o.realTime ? "wall" : "cpu",
     period_ns: String(Math.round(period * 1e9)),
     [META_OPTIONS]: JSON.stringify({ native: !!o.native, lines: !!o.lines }),
-    ...extraMeta,
   };
+  if (hints.llint) meta.llint = `${hints.llint.lo.toString(16)}-${hints.llint.hi.toString(16)}`;
   for (const [k, v] of Object.entries(meta)) w.meta(k, v);
   try {
     writeFileSync(spool, w.bytes());
@@ -72,5 +78,6 @@ export function startSession(native: Native, spool: string, o: SamplingOptions, 
     memory: o.memory,
     allThreads: o.allThreads,
     threadNames: rt.workerThreads,
+    llint: hints.llint,
   });
 }

@@ -102,17 +102,20 @@ pub const Stats = extern struct {
     records: u64 = 0,
     bytes: u64 = 0,
     write_errors: u64 = 0,
+    /// Frames recorded from JSC interpreter (LLInt) frame slots instead of a pc.
+    llint_frames: u64 = 0,
     /// Threads ever registered, and those with a live timer.
     threads: u32 = 0,
     threads_active: u32 = 0,
 };
 
 comptime {
-    assert(@sizeOf(Stats) == 96);
+    assert(@sizeOf(Stats) == 104);
     assert(@offsetOf(Stats, "signals") == 8);
     assert(@offsetOf(Stats, "dropped") == 32);
     assert(@offsetOf(Stats, "records") == 64);
-    assert(@offsetOf(Stats, "threads") == 88);
+    assert(@offsetOf(Stats, "llint_frames") == 88);
+    assert(@offsetOf(Stats, "threads") == 96);
 }
 
 // ---------------------------------------------------------------- state
@@ -301,7 +304,11 @@ fn leafReturnAddress(pc: usize, sp: usize, fp: usize, hi: usize) ?usize {
 inline fn frameValue(pc: usize, owner: usize, sp: usize, hi: usize) u64 {
     if (pc >= config.llint_lo and pc < config.llint_hi and hi != 0) {
         if (stackWord(owner + config.llint_offset, sp, hi)) |v| {
-            if (v != 0 and v < llint_tag) return v | llint_tag;
+            // A CodeBlock* is a 16-byte aligned heap cell below 2^48.
+            if (v != 0 and v & 15 == 0 and v < (1 << 48)) {
+                bump(&stats.llint_frames, 1);
+                return v | llint_tag;
+            }
         }
     }
     return pc;

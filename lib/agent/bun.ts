@@ -1,7 +1,31 @@
-// Agent entry point for Bun (`bun --preload`): sample, and finish the log on process exit
-// (normal end, process.exit and uncaught exceptions all emit "exit").
+// Agent entry point for Bun (`bun --preload`): sample with JSC's interpreter range known, and
+// on process exit (normal end, process.exit, uncaught exceptions) record the loaded source
+// files and, if interpreter frames were sampled, a heap snapshot that names their CodeBlocks.
+// The snapshot is only written here and read by the CLI: JS run here after sampling could
+// be compiled into freed JIT memory and be mistaken for the program's code.
+import { writeFileSync } from "node:fs";
 import process from "node:process";
-import { startAgent } from "./start.ts";
+// @ts-ignore: bun:jsc only resolves under Bun; this file is only loaded there.
+import { generateHeapSnapshotForDebugging } from "bun:jsc";
+import { agentNative, agentSpool, startAgent, stopAgent } from "./start.ts";
+import { findLlintRange } from "../symbols/sources.ts";
 
-const stop = startAgent();
-process.on("exit", stop);
+const range = findLlintRange("self");
+const CODE_BLOCK_SLOT = 16; // fp+16 holds the CodeBlock* of a JSC frame (docs/SYMBOLS.md)
+
+if (startAgent({ llint: range && { lo: range.start, hi: range.end, offset: CODE_BLOCK_SLOT } })) {
+  process.on("exit", () => {
+    const native = agentNative();
+    const spool = agentSpool();
+    if (!native || !spool) return;
+    native.stopSampling(); // what follows is ours, not the program's
+    // @ts-ignore: Bun gives ES modules `require` too; its cache lists every loaded file.
+    const files = Object.keys(require.cache).filter((f) => f.startsWith("/"));
+    let heapSnapshot: string | undefined;
+    if (native.stats().llintFrames > 0) {
+      heapSnapshot = `${spool}.heap.json`;
+      writeFileSync(heapSnapshot, JSON.stringify(generateHeapSnapshotForDebugging()));
+    }
+    stopAgent({ files, heapSnapshot, main: process.argv[1] });
+  });
+}

@@ -37,6 +37,7 @@ export async function profileProgram(a: ProfileArgs): Promise<ProfileRun> {
   locateLibrary(process.env, PROJECT_DIR, existsSync); // fail before starting the program
   const rt = currentRuntime();
   const work = mkdtempSync(join(tmpdir(), "vmprof-js-"));
+  const cleanup = [work];
   try {
     const spool = join(work, "raw.log");
     const settings: AgentSettings = {
@@ -49,17 +50,21 @@ export async function profileProgram(a: ProfileArgs): Promise<ProfileRun> {
       allThreads: a.allThreads,
     };
     const agent = join(PROJECT_DIR, "lib", "agent", `${rt.name}.ts`);
-    const cmd = childCommand(rt, agent, program, a.args, work, process.env);
+    // JSC writes jitdump from a background thread: on a disk-backed /tmp most records written
+    // just before exit are lost (docs/SYMBOLS.md), on tmpfs they are all there.
+    const symbolDir = mkdtempSync(join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "vmprof-js-sym-"));
+    cleanup.push(symbolDir);
+    const cmd = childCommand(rt, agent, program, a.args, symbolDir, process.env);
     const env = { ...process.env, ...cmd.env, [AGENT_ENV]: JSON.stringify(settings) };
     const { code, signal } = await run(cmd.cmd, cmd.args, env);
     const status = signal ? 128 + (SIGNAL_NUMBERS[signal] ?? 0) : code ?? 1;
     if (!existsSync(spool) || statSync(spool).size === 0) return { status };
-    const result = finishLog(spool, { symbolDir: work });
+    const result = finishLog(spool, { symbolDir });
     const pid = result.raw.meta.get("pid");
     if (pid) rmSync(`/tmp/perf-${pid}.map`, { force: true });
     return { status, result };
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
   }
 }
 

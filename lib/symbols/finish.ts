@@ -1,10 +1,22 @@
 // Finishes a raw log: loads the symbol source of the runtime that wrote it (V8 perf map or
-// JSC jitdump, found from the log's META) and writes the named vmprof log.
+// JSC jitdump, found from the log's META), places functions in their source files (Deno:
+// through the TypeScript source map; Bun: by code block hash), names interpreter frames
+// from the agent's CodeBlock table, and writes the named vmprof log.
+import { existsSync, readFileSync } from "node:fs";
 import { readLog } from "../format/reader.ts";
 import type { Profile } from "../format/reader.ts";
+import { agentInfoPath, type AgentInfo } from "../agent/start.ts";
 import { CodeIndex, type CodeRange } from "./code-index.ts";
-import { jitdumpSource, perfMapSource, type SymbolSource } from "./sources.ts";
-import { symbolize, type SymbolizeOptions, type SymbolizeResult } from "./symbolize.ts";
+import {
+  codeBlockNamesFromHeapSnapshot,
+  type JscHeapSnapshot,
+  jitdumpSource,
+  locateFunctions,
+  perfMapSource,
+  remapDenoTypeScript,
+  type SymbolSource,
+} from "./sources.ts";
+import { LLINT_TAG, symbolize, type SymbolizeOptions, type SymbolizeResult } from "./symbolize.ts";
 
 export interface FinishOptions extends SymbolizeOptions {
   /** Where JSC wrote its jitdump files (Bun). */
@@ -26,15 +38,58 @@ export function sourceFor(raw: Profile, symbolDir?: string): SymbolSource | unde
   return undefined;
 }
 
+function readAgentInfo(spool: string): AgentInfo {
+  const path = agentInfoPath(spool);
+  if (!existsSync(path)) return {};
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as AgentInfo;
+  } catch {
+    return {}; // a half-written file from a killed process: names will be poorer, not wrong
+  }
+}
+
+/**
+ * Interpreter frames arrive as LLINT_TAG | CodeBlock*: name them from the agent's heap
+ * snapshot, with the file and line of the JIT code of the same name when that is unique.
+ */
+function interpreterRanges(info: AgentInfo, ranges: CodeRange[]): Map<number, CodeRange> {
+  const out = new Map<number, CodeRange>();
+  if (!info.heapSnapshot || !existsSync(info.heapSnapshot)) return out;
+  let names: Map<number, string>;
+  try {
+    names = codeBlockNamesFromHeapSnapshot(JSON.parse(readFileSync(info.heapSnapshot, "utf8")) as JscHeapSnapshot);
+  } catch {
+    return out; // cut short by a killed process: those frames stay "(interpreter)"
+  }
+  const byName = new Map<string, CodeRange | null>();
+  for (const r of ranges) {
+    if (r.kind !== "js" || !r.file) continue;
+    const seen = byName.get(r.name);
+    byName.set(r.name, seen === undefined || (seen && seen.file === r.file && seen.line === r.line) ? r : null);
+  }
+  for (const [addr, name] of names) {
+    const twin = byName.get(name);
+    out.set(LLINT_TAG + addr, {
+      start: addr, size: 0, seq: -1, name, kind: "js", tier: "llint",
+      file: twin?.file, line: twin?.line, col: twin?.col,
+    });
+  }
+  return out;
+}
+
 export function finishLog(spool: string, o: FinishOptions = {}): FinishResult {
   const raw = readLog(spool);
   const saved = JSON.parse(raw.meta.get("vmprof_js.options") ?? "{}") as SymbolizeOptions;
   const source = sourceFor(raw, o.symbolDir);
   const ranges: CodeRange[] = source ? source.load() : [];
+  const info = readAgentInfo(spool);
+  if (raw.meta.get("runtime") === "deno") remapDenoTypeScript(ranges);
+  if (raw.meta.get("runtime") === "bun" && info.files?.length) locateFunctions(info.files, ranges);
   const result = symbolize(raw, new CodeIndex(ranges), {
     native: o.native ?? saved.native,
     lines: o.lines ?? saved.lines,
-    interpreterNames: o.interpreterNames,
+    interpreterNames: o.interpreterNames ?? interpreterRanges(info, ranges),
+    topLevel: info.main ? { start: 0, size: 0, seq: -1, name: "<module>", kind: "js", tier: "llint", file: info.main, line: 1 } : undefined,
   });
   return { ...result, raw, ranges: ranges.length };
 }

@@ -18,6 +18,8 @@ export const SYNTHETIC = {
   interpreter: 0x300, // an interpreter frame we could not tell apart
 } as const;
 
+const MIN_CODE_KEY = 0x10000;
+
 const SYNTHETIC_NAMES: Record<number, string> = {
   [SYNTHETIC.native]: "js:(native code):0:-",
   [SYNTHETIC.unknownJit]: "js:(unnamed JIT code):0:-",
@@ -31,6 +33,11 @@ export interface SymbolizeOptions {
   lines?: boolean;
   /** Names for tagged interpreter frames (LLINT_TAG | id), when the symbol source has them. */
   interpreterNames?: Map<number, CodeRange>;
+  /**
+   * What an unnamed interpreter frame is when it is the outermost JS frame of a stack: the
+   * program's top-level code, whose CodeBlock is gone by the time names are collected.
+   */
+  topLevel?: CodeRange;
 }
 
 export interface SymbolizeResult {
@@ -92,7 +99,9 @@ export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = 
     const name = codeName(r);
     let key = keyOfFunction.get(name);
     if (key === undefined) {
-      key = r.start % 2 === 0 ? r.start : r.start + 1; // code keys keep bit 0 clear
+      // Code keys keep bit 0 clear and stay above the synthetic keys (a range without an
+      // address of its own, like the program's top level, starts at 0).
+      key = r.start >= MIN_CODE_KEY ? r.start - (r.start % 2) : MIN_CODE_KEY;
       while (names.has(key)) key += 2;
       keyOfFunction.set(name, key);
       names.set(key, name);
@@ -144,6 +153,7 @@ export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = 
     for (const pc of s.stack) {
       let key = pcCache.get(pc);
       if (key === undefined) pcCache.set(pc, key = resolve(pc));
+      if (key === SYNTHETIC.interpreter && !hasJs && o.topLevel) key = jsKey(o.topLevel);
       if (key === 0) continue;
       if (key % 2 === 0 && key !== SYNTHETIC.unknownJit && key !== SYNTHETIC.interpreter) hasJs = true;
       stack.push(key);
