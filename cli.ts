@@ -6,11 +6,14 @@ import { parseProfileArgs, PROFILE_USAGE } from "./lib/config.ts";
 import { type Command, say } from "./lib/commands/command.ts";
 import { profileCommand } from "./lib/commands/profile.ts";
 import { show } from "./lib/commands/show.ts";
+import { view } from "./lib/commands/view.ts";
+import { exportCommand } from "./lib/commands/export.ts";
+import { diffCommand } from "./lib/commands/diff.ts";
 
 export const VERSION = "0.1.0";
 
 /** Subcommands by name; the first argument picks one, anything else is a program to profile. */
-const COMMANDS: Command[] = [show];
+const COMMANDS: Command[] = [show, exportCommand, diffCommand, view];
 
 export function usage(): string {
   return [PROFILE_USAGE, ...COMMANDS.map((c) => c.usage)].join("\n\n");

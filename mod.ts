@@ -7,7 +7,7 @@ import process from "node:process";
 import { VmprofError } from "./lib/errors.ts";
 import { loadNative } from "./lib/ffi/load.ts";
 import type { NativeStats } from "./lib/ffi/native.ts";
-import { readLog } from "./lib/format/reader.ts";
+import { readAnyProfile } from "./lib/import/any.ts";
 import { Stats } from "./lib/profile/stats.ts";
 import { currentRuntime, missingSymbolSource } from "./lib/runtime.ts";
 import { type SamplingOptions, startSession } from "./lib/session.ts";
@@ -20,6 +20,11 @@ export type { FlatRow, Tree } from "./lib/profile/stats.ts";
 export type { Profile, Sample } from "./lib/format/reader.ts";
 export type { NativeStats } from "./lib/ffi/native.ts";
 export type { SamplingOptions } from "./lib/session.ts";
+export { EXPORTERS, exportProfile } from "./lib/export/exporter.ts";
+export type { ExportOptions, Exporter } from "./lib/export/exporter.ts";
+export { parseAnyProfile } from "./lib/import/any.ts";
+export { diffStats } from "./lib/profile/diff.ts";
+export type { DiffOptions, DiffRow, ProfileDiff } from "./lib/profile/diff.ts";
 
 /** Where the finished log goes: a path, a file descriptor, or an open file with writeSync. */
 export type Target = string | URL | number | { writeSync(p: Uint8Array): number };
@@ -108,10 +113,10 @@ export function samplerStats(): NativeStats {
   return loadNative().stats();
 }
 
-/** Reads a vmprof log (ours, Python vmprof's, gzipped or not) into Stats. */
+/** Reads a vmprof log (ours, Python vmprof's, gzipped or not) or a .cpuprofile into Stats. */
 export async function readProfile(path: string | URL): Promise<Stats> {
   await finishing.catch(() => {}); // a log this process is still finishing
-  return new Stats(readLog(path instanceof URL ? path.pathname : path));
+  return new Stats(readAnyProfile(path instanceof URL ? path.pathname : path));
 }
 
 function writeTarget(t: Target, bytes: Uint8Array): void {

@@ -1,7 +1,7 @@
 // `cli.ts show LOG [tree|flat]`: vmprofshow's call tree and flat table of a saved log.
 import process from "node:process";
 import { VmprofError } from "../errors.ts";
-import { readLog } from "../format/reader.ts";
+import { readAnyProfile } from "../import/any.ts";
 import { Stats } from "../profile/stats.ts";
 import { renderFlat, renderTree } from "../view/terminal.ts";
 import { type Command, numberOption, parseOptions } from "./command.ts";
@@ -46,7 +46,7 @@ export function parseShowArgs(argv: string[]): ShowArgs {
 
 export const show: Command = {
   name: "show",
-  usage: `usage: cli.ts show LOG [tree|flat]                print a saved profile (ours or Python vmprof's)
+  usage: `usage: cli.ts show LOG [tree|flat]                print a saved profile (vmprof log or .cpuprofile)
       --prune-percent P  tree: hide nodes below P percent (default 0)
       --prune-level L    tree: show at most L levels
       --indent N         tree: indent each level by N spaces (default 2)
@@ -55,7 +55,7 @@ export const show: Command = {
       --limit N          flat: show at most N rows`,
   run(argv) {
     const a = parseShowArgs(argv);
-    const stats = new Stats(readLog(a.log));
+    const stats = new Stats(readAnyProfile(a.log));
     const text = a.view === "flat"
       ? renderFlat(stats, { percentCutoff: a.percentCutoff, noNative: a.noNative, limit: a.limit })
       : renderTree(stats, { prunePercent: a.prunePercent, pruneLevel: a.pruneLevel, indent: a.indent });

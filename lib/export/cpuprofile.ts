@@ -1,0 +1,126 @@
+// Chrome/V8 `.cpuprofile` (DevTools Profiler.Profile JSON, as `deno --cpu-prof` and `bun --cpu-prof`
+// write it): the call tree as nodes, one node id per sample, time deltas of one period.
+// Keeps: the call tree (adjacent duplicate addresses collapsed, as vmprof's tree), line ticks
+// in lines mode, native frames (callFrame.codeType "other"). Not kept: threads (one
+// timeline; export one with `thread`), memory, tiers.
+
+import { LINES } from "../format/constants.ts";
+import type { Stats } from "../profile/stats.ts";
+import type { ExportOptions, Exporter } from "./exporter.ts";
+import { FrameTable } from "./frames.ts";
+
+export interface CallFrame {
+  functionName: string;
+  scriptId: string;
+  url: string;
+  /** 0-based; -1 when unknown. */
+  lineNumber: number;
+  /** 0-based; -1 when unknown. */
+  columnNumber: number;
+  /** V8's trace format: "JS" for script code, "other" for native code. */
+  codeType?: "JS" | "other";
+}
+
+export interface CpuProfileNode {
+  id: number;
+  callFrame: CallFrame;
+  hitCount: number;
+  children?: number[];
+  positionTicks?: { line: number; ticks: number }[];
+}
+
+export interface CpuProfile {
+  nodes: CpuProfileNode[];
+  /** Microseconds. */
+  startTime: number;
+  endTime: number;
+  /** The node id of each sample's innermost frame. */
+  samples: number[];
+  /** Microseconds since the previous sample (the first: since startTime). */
+  timeDeltas: number[];
+}
+
+/** `file:///abs/path` for absolute paths; anything else (node:, ext:, relative names) unchanged. */
+function toUrl(file: string): string {
+  if (!file.startsWith("/")) return file;
+  return "file://" + file.split("/").map(encodeURIComponent).join("/");
+}
+
+export function toCpuProfile(stats: Stats, _options: ExportOptions = {}): CpuProfile {
+  const table = new FrameTable(stats);
+  const scriptIds = new Map<string, string>();
+  const frameOf = (i: number): CallFrame => {
+    const f = table.frames[i];
+    const url = toUrl(f.file);
+    let scriptId = "0";
+    if (url !== "") {
+      scriptId = scriptIds.get(url) ?? String(scriptIds.size + 1);
+      scriptIds.set(url, scriptId);
+    }
+    return {
+      functionName: f.name,
+      scriptId,
+      url,
+      lineNumber: f.line > 0 ? f.line - 1 : -1,
+      columnNumber: -1,
+      codeType: f.native ? "other" : "JS",
+    };
+  };
+  const root: CpuProfileNode = {
+    id: 1,
+    callFrame: { functionName: "(root)", scriptId: "0", url: "", lineNumber: -1, columnNumber: -1 },
+    hitCount: 0,
+  };
+  const nodes = [root];
+  const kids = new Map<string, number>(); // `${parent id} ${addr}` -> node id
+  const child = (parent: CpuProfileNode, key: string, callFrame: () => CallFrame): CpuProfileNode => {
+    const k = `${parent.id} ${key}`;
+    let id = kids.get(k);
+    if (id === undefined) {
+      id = nodes.length + 1;
+      kids.set(k, id);
+      nodes.push({ id, callFrame: callFrame(), hitCount: 0 });
+      (parent.children ??= []).push(id);
+    }
+    return nodes[id - 1];
+  };
+  const lines = (stats.profile.flags & LINES) !== 0;
+  const ticks = new Map<CpuProfileNode, Map<number, number>>();
+  const period = Math.max(1, stats.profile.periodUsec);
+  const samples: number[] = [];
+  const timeDeltas: number[] = [];
+  for (const s of stats.profile.samples) {
+    let node = root;
+    let last = NaN;
+    for (const a of s.stack) {
+      if (a === last) continue; // one node, as in vmprof's tree
+      last = a;
+      node = child(node, String(a), () => frameOf(table.of(a)));
+    }
+    // V8 charges samples without any frame to "(program)".
+    if (node === root) {
+      node = child(root, "program", () => ({ ...root.callFrame, functionName: "(program)" }));
+    }
+    node.hitCount++;
+    samples.push(node.id);
+    timeDeltas.push(period);
+    const line = s.lines?.[s.lines.length - 1] ?? 0;
+    if (lines && line > 0) {
+      const t = ticks.get(node) ?? new Map<number, number>();
+      t.set(line, (t.get(line) ?? 0) + 1);
+      ticks.set(node, t);
+    }
+  }
+  for (const [node, t] of ticks) node.positionTicks = [...t].map(([line, n]) => ({ line, ticks: n }));
+  const startTime = stats.profile.startMicros ?? 0;
+  const spanned = startTime + samples.length * period;
+  const endTime = Math.max(stats.profile.endMicros ?? spanned, spanned);
+  return { nodes, startTime, endTime, samples, timeDeltas };
+}
+
+export const cpuprofile: Exporter = {
+  format: "cpuprofile",
+  extension: ".cpuprofile",
+  description: "Chrome/V8 .cpuprofile (Chrome DevTools, deno/bun --cpu-prof tooling), threads merged",
+  export: (stats, options) => JSON.stringify(toCpuProfile(stats, options)),
+};

@@ -1,0 +1,102 @@
+// What every exporter needs from Stats: one entry per function (as `show flat` groups them),
+// thread names, the per-key frame facts (JIT tier) and a copy of a profile cut to one thread.
+
+import { MEMORY } from "../format/constants.ts";
+import type { Profile } from "../format/reader.ts";
+import { displayName, isUnknownFile, parseName, Stats } from "../profile/stats.ts";
+import { type FrameInfo, frameInfoFromMeta } from "../view/kinds.ts";
+
+/** One function: all the addresses that share a vmprof name, as in `Stats.flat()`. */
+export interface Frame {
+  /** The vmprof name, `js:fib:4:/app/fib.ts` (or "0x…" for an unnamed address). */
+  full: string;
+  /** "js", "py", "n", ...; "" for a name outside vmprof's form. */
+  kind: string;
+  name: string;
+  /** First line, 1-based; 0 when unknown. */
+  line: number;
+  /** Source file or library; "" when unknown. */
+  file: string;
+  native: boolean;
+  /** `fib (/app/fib.ts:4)`: the name `show` prints. */
+  label: string;
+}
+
+/**
+ * Functions by address, built lazily. Frame indexes follow first use, so a format that
+ * lists frames once (speedscope, pprof) can use them directly.
+ */
+export class FrameTable {
+  readonly stats: Stats;
+  readonly frames: Frame[] = [];
+  readonly #byAddr = new Map<number, number>();
+  readonly #byName = new Map<string, number>();
+  #info: Map<number, FrameInfo> | undefined;
+
+  constructor(stats: Stats) {
+    this.stats = stats;
+  }
+
+  /** Index of the function at `addr`. */
+  of(addr: number): number {
+    let i = this.#byAddr.get(addr);
+    if (i !== undefined) return i;
+    const full = this.stats.getName(addr);
+    i = this.#byName.get(full);
+    if (i === undefined) {
+      const p = parseName(full);
+      i = this.frames.length;
+      this.frames.push({
+        full,
+        kind: p.kind,
+        name: p.name,
+        line: p.line,
+        file: isUnknownFile(p.file) ? "" : p.file,
+        native: this.stats.isNative(addr),
+        label: displayName(full),
+      });
+      this.#byName.set(full, i);
+    }
+    this.#byAddr.set(addr, i);
+    return i;
+  }
+
+  /**
+   * The JIT tier of the code at `addr`, when the log records one. The hook through which
+   * tiers reach the exports: symbol sources write META `tier:<key>` (see frameInfoFromMeta).
+   */
+  tier(addr: number): string | undefined {
+    this.#info ??= frameInfoFromMeta(this.stats.profile.meta);
+    return this.#info.get(addr)?.tier;
+  }
+}
+
+/** A thread's name from META `thread:<tid>`, or "" when the log has none. */
+export function threadName(stats: Stats, tid: number): string {
+  return stats.getMeta(`thread:${tid}`) ?? "";
+}
+
+/** `deno (thread 4711)`, or `thread 4711` without a name. */
+export function threadLabel(stats: Stats, tid: number): string {
+  const name = threadName(stats, tid);
+  return name === "" ? `thread ${tid}` : `${name} (thread ${tid})`;
+}
+
+/** Stats over the samples of one thread only (the rest of the profile shared, not copied). */
+export function onlyThread(stats: Stats, tid: number): Stats {
+  const p: Profile = { ...stats.profile, samples: stats.profile.samples.filter((s) => s.thread === tid) };
+  return new Stats(p);
+}
+
+/** The log is in memory mode: every sample carries the RSS (kB). */
+export function hasMemory(stats: Stats): boolean {
+  return (stats.profile.flags & MEMORY) !== 0;
+}
+
+/** Largest RSS of any sample in kB, or undefined when the log is not in memory mode. */
+export function peakRssKb(stats: Stats): number | undefined {
+  if (!hasMemory(stats)) return undefined;
+  let peak = 0;
+  for (const s of stats.profile.samples) if (s.rss > peak) peak = s.rss;
+  return peak;
+}

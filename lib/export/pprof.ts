@@ -1,0 +1,242 @@
+// pprof's profile.proto (github.com/google/pprof/proto/profile.proto), gzipped, encoded by
+// hand: sample types samples/count and cpu/nanoseconds (count × the log's period).
+// Keeps: threads (labels `thread` = name, `thread_id`), memory (numeric label `rss` in
+// bytes), tiers (label `tier` of the innermost frame, once logs carry them), lines (a
+// location per address and line in lines mode), start time and duration.
+
+import { gzipSync } from "node:zlib";
+import { LINES } from "../format/constants.ts";
+import type { Stats } from "../profile/stats.ts";
+import type { ExportOptions, Exporter } from "./exporter.ts";
+import { FrameTable, hasMemory, threadName } from "./frames.ts";
+
+const encoder = new TextEncoder();
+
+/** A protobuf writer for the few wire types profile.proto uses: varints and length-delimited fields. */
+class ProtoWriter {
+  #buf = new Uint8Array(1024);
+  #len = 0;
+
+  #ensure(n: number): void {
+    if (this.#len + n <= this.#buf.length) return;
+    let size = this.#buf.length * 2;
+    while (size < this.#len + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.#buf.subarray(0, this.#len));
+    this.#buf = next;
+  }
+
+  /** An unsigned varint; negative numbers as 64-bit two's complement (10 bytes), as int64 fields want. */
+  varint(v: number | bigint): void {
+    this.#ensure(10);
+    let n = typeof v === "bigint" ? BigInt.asUintN(64, v) : v;
+    if (typeof n === "number" && (n < 0 || n > Number.MAX_SAFE_INTEGER)) n = BigInt.asUintN(64, BigInt(n));
+    if (typeof n === "bigint") {
+      while (n >= 0x80n) {
+        this.#buf[this.#len++] = Number(n & 0x7fn) | 0x80;
+        n >>= 7n;
+      }
+      this.#buf[this.#len++] = Number(n);
+      return;
+    }
+    while (n >= 0x80) {
+      this.#buf[this.#len++] = (n % 0x80) | 0x80;
+      n = Math.floor(n / 0x80);
+    }
+    this.#buf[this.#len++] = n;
+  }
+
+  /** A varint field (wire type 0); zero is the default and is left out. */
+  int(field: number, v: number | bigint): void {
+    if (v === 0 || v === 0n) return;
+    this.varint(field << 3);
+    this.varint(v);
+  }
+
+  /** A length-delimited field (wire type 2). */
+  bytes(field: number, b: Uint8Array): void {
+    this.varint((field << 3) | 2);
+    this.varint(b.length);
+    this.#ensure(b.length);
+    this.#buf.set(b, this.#len);
+    this.#len += b.length;
+  }
+
+  /** A packed repeated varint field. */
+  packed(field: number, vs: number[]): void {
+    if (vs.length === 0) return;
+    const inner = new ProtoWriter();
+    for (const v of vs) inner.varint(v);
+    this.bytes(field, inner.finish());
+  }
+
+  /** An embedded message written by `fill`. */
+  message(field: number, fill: (w: ProtoWriter) => void): void {
+    const inner = new ProtoWriter();
+    fill(inner);
+    this.bytes(field, inner.finish());
+  }
+
+  finish(): Uint8Array {
+    return this.#buf.slice(0, this.#len);
+  }
+}
+
+// Field numbers of profile.proto.
+const Profile = {
+  sampleType: 1,
+  sample: 2,
+  mapping: 3,
+  location: 4,
+  function: 5,
+  stringTable: 6,
+  timeNanos: 9,
+  durationNanos: 10,
+  periodType: 11,
+  period: 12,
+  comment: 13,
+  defaultSampleType: 14,
+} as const;
+const ValueType = { type: 1, unit: 2 } as const;
+const Sample = { locationId: 1, value: 2, label: 3 } as const;
+const Label = { key: 1, str: 2, num: 3, numUnit: 4 } as const;
+const Mapping = { id: 1, memoryLimit: 3, filename: 5, hasFunctions: 7, hasFilenames: 8, hasLineNumbers: 9 } as const;
+const Location = { id: 1, mappingId: 2, address: 3, line: 4 } as const;
+const Line = { functionId: 1, line: 2 } as const;
+const Function = { id: 1, name: 2, systemName: 3, filename: 4, startLine: 5 } as const;
+
+/** One sample's labels, as string-table indexes. */
+interface Labels {
+  str: [number, number][];
+  num: [number, number, number][]; // key, value, unit
+}
+
+/** The profile as profile.proto bytes, not yet gzipped. */
+export function encodePprof(stats: Stats, options: ExportOptions = {}): Uint8Array {
+  const strings = new Map<string, number>([["", 0]]);
+  const str = (s: string): number => {
+    let i = strings.get(s);
+    if (i === undefined) {
+      i = strings.size;
+      strings.set(s, i);
+    }
+    return i;
+  };
+  const p = stats.profile;
+  const table = new FrameTable(stats);
+  const linesMode = (p.flags & LINES) !== 0;
+  const memory = hasMemory(stats);
+  const periodNs = Math.max(1, p.periodUsec) * 1000;
+
+  // A location per address (and line, in lines mode); a function per name.
+  const locationIds = new Map<string, number>();
+  const locations: { id: number; addr: number; fn: number; line: number }[] = [];
+  const locationOf = (addr: number, line: number): number => {
+    const key = linesMode ? `${addr}:${line}` : String(addr);
+    let id = locationIds.get(key);
+    if (id === undefined) {
+      id = locations.length + 1;
+      locationIds.set(key, id);
+      const fn = table.of(addr);
+      locations.push({ id, addr, fn, line: linesMode && line > 0 ? line : table.frames[fn].line });
+    }
+    return id;
+  };
+
+  // Identical stacks with identical labels become one sample with a count.
+  const merged = new Map<string, { locs: number[]; labels: Labels; count: number }>();
+  for (const s of p.samples) {
+    const locs: number[] = [];
+    for (let i = s.stack.length - 1; i >= 0; i--) locs.push(locationOf(s.stack[i], s.lines?.[i] ?? 0));
+    const labels: Labels = { str: [], num: [[str("thread_id"), s.thread, 0]] };
+    const name = threadName(stats, s.thread);
+    if (name !== "") labels.str.push([str("thread"), str(name)]);
+    const tier = s.stack.length > 0 ? table.tier(s.stack[s.stack.length - 1]) : undefined;
+    if (tier !== undefined) labels.str.push([str("tier"), str(tier)]);
+    if (memory) labels.num.push([str("rss"), s.rss * 1024, str("bytes")]);
+    const key = `${locs.join(",")}|${JSON.stringify(labels)}`;
+    const m = merged.get(key);
+    if (m === undefined) merged.set(key, { locs, labels, count: 1 });
+    else m.count++;
+  }
+
+  const w = new ProtoWriter();
+  const valueType = (field: number, type: string, unit: string) =>
+    w.message(field, (m) => {
+      m.int(ValueType.type, str(type));
+      m.int(ValueType.unit, str(unit));
+    });
+  valueType(Profile.sampleType, "samples", "count");
+  valueType(Profile.sampleType, "cpu", "nanoseconds");
+  for (const { locs, labels, count } of merged.values()) {
+    w.message(Profile.sample, (m) => {
+      m.packed(Sample.locationId, locs);
+      m.packed(Sample.value, [count, count * periodNs]);
+      for (const [key, value] of labels.str) {
+        m.message(Sample.label, (l) => {
+          l.int(Label.key, key);
+          l.int(Label.str, value);
+        });
+      }
+      for (const [key, value, unit] of labels.num) {
+        m.message(Sample.label, (l) => {
+          l.int(Label.key, key);
+          l.int(Label.num, value);
+          l.int(Label.numUnit, unit);
+        });
+      }
+    });
+  }
+  let maxAddr = 0;
+  for (const loc of locations) maxAddr = Math.max(maxAddr, loc.addr);
+  // One mapping that says every location is already symbolized (pprof then looks for no binary).
+  w.message(Profile.mapping, (m) => {
+    m.int(Mapping.id, 1);
+    m.int(Mapping.memoryLimit, maxAddr + 1);
+    m.int(Mapping.filename, str(p.interpName || "vmprof"));
+    m.int(Mapping.hasFunctions, 1);
+    m.int(Mapping.hasFilenames, 1);
+    m.int(Mapping.hasLineNumbers, 1);
+  });
+  for (const loc of locations) {
+    w.message(Profile.location, (m) => {
+      m.int(Location.id, loc.id);
+      m.int(Location.mappingId, 1);
+      if (loc.addr > 0) m.int(Location.address, loc.addr);
+      m.message(Location.line, (l) => {
+        l.int(Line.functionId, loc.fn + 1);
+        l.int(Line.line, loc.line);
+      });
+    });
+  }
+  table.frames.forEach((f, i) => {
+    w.message(Profile.function, (m) => {
+      m.int(Function.id, i + 1);
+      m.int(Function.name, str(f.name));
+      m.int(Function.systemName, str(f.full));
+      m.int(Function.filename, str(f.file));
+      m.int(Function.startLine, f.line);
+    });
+  });
+  if (p.startMicros !== undefined) {
+    w.int(Profile.timeNanos, BigInt(Math.round(p.startMicros)) * 1000n);
+    if (p.endMicros !== undefined && p.endMicros > p.startMicros) {
+      w.int(Profile.durationNanos, BigInt(Math.round(p.endMicros - p.startMicros)) * 1000n);
+    }
+  }
+  valueType(Profile.periodType, "cpu", "nanoseconds");
+  w.int(Profile.period, periodNs);
+  const comment = options.title ?? `${p.interpName || "vmprof"} profile`;
+  w.packed(Profile.comment, [str(`${comment} (vmprof-js)`)]);
+  w.int(Profile.defaultSampleType, str("cpu"));
+  // The string table goes last: every index above has been handed out.
+  for (const s of strings.keys()) w.bytes(Profile.stringTable, encoder.encode(s));
+  return w.finish();
+}
+
+export const pprof: Exporter = {
+  format: "pprof",
+  extension: ".pb.gz",
+  description: "pprof profile.proto, gzipped (go tool pprof), threads and memory as labels",
+  export: (stats, options) => gzipSync(encodePprof(stats, options)),
+};
