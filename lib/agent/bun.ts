@@ -8,7 +8,7 @@ import process from "node:process";
 // @ts-ignore: bun:jsc only resolves under Bun; this file is only loaded there.
 import { generateHeapSnapshotForDebugging } from "bun:jsc";
 import { agentNative, agentSpool, startAgent, stopAgent } from "./start.ts";
-import { findLlintRange } from "../symbols/sources.ts";
+import { findLlintRange, jitdumpFiles, waitUntilStable } from "../symbols/sources.ts";
 
 const range = findLlintRange("self");
 const CODE_BLOCK_SLOT = 16; // fp+16 holds the CodeBlock* of a JSC frame (docs/SYMBOLS.md)
@@ -27,5 +27,9 @@ if (startAgent({ llint: range && { lo: range.start, hi: range.end, offset: CODE_
       writeFileSync(heapSnapshot, JSON.stringify(generateHeapSnapshotForDebugging()));
     }
     stopAgent({ files, heapSnapshot, main: process.argv[1] });
+    // JSC's jitdump writer is a background thread that dies with the process: give it time
+    // to write the code the program compiled last (on process.exit it is often behind).
+    const dir = process.env.BUN_JSC_jitDumpDirectory;
+    if (dir) waitUntilStable(jitdumpFiles(dir, process.pid), { quietMs: 60, maxWaitMs: 1500 });
   });
 }

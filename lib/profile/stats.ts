@@ -1,7 +1,7 @@
 // Stats: vmprof's Stats API over a parsed Profile — names, call tree, flat table, threads, meta.
 
 import type { Profile } from "../format/reader.ts";
-import { buildTree, type Tree } from "./tree.ts";
+import { buildTree, type Tree, type TreeKeys } from "./tree.ts";
 import { parseName } from "./names.ts";
 
 export { displayName, isUnknownFile, location, type ParsedName, parseName } from "./names.ts";
@@ -24,11 +24,99 @@ export interface FlatOptions {
   noNative?: boolean;
 }
 
+/** What a sample was doing, from its innermost frame (META `vmprof_js.kinds`, a letter each). */
+export type SampleKind = "jit" | "interpreter" | "gc" | "native" | "idle";
+
+export const KIND_LETTERS: Record<string, SampleKind> = { J: "jit", I: "interpreter", G: "gc", N: "native", D: "idle" };
+
+/** How the one-line split names each kind. */
+const KIND_LABELS: Record<SampleKind, string> = {
+  jit: "JIT",
+  interpreter: "interpreter",
+  gc: "GC",
+  native: "runtime native",
+  idle: "idle",
+};
+
+/** META keys vmprof-js writes for tiers and kinds (see lib/symbols/symbolize.ts). */
+export const META_TIERS = "vmprof_js.tiers";
+export const META_KINDS = "vmprof_js.kinds";
+
 export class Stats {
   profile: Profile;
+  #keys?: TreeKeys;
 
   constructor(profile: Profile) {
     this.profile = profile;
+  }
+
+  /**
+   * One address per function (the first seen with its name: a function compiled in
+   * several JIT tiers has one address per tier in the log) and the tier of each address.
+   */
+  treeKeys(): TreeKeys {
+    if (this.#keys) return this.#keys;
+    const canon = new Map<number, number>();
+    const first = new Map<string, number>();
+    for (const [addr, name] of this.profile.symbols) {
+      const f = first.get(name);
+      if (f === undefined) first.set(name, addr);
+      else canon.set(addr, f);
+    }
+    const tierOf = new Map<number, string>();
+    const text = this.profile.meta.get(META_TIERS);
+    if (text) {
+      try {
+        for (const [k, t] of Object.entries(JSON.parse(text) as Record<string, string>)) tierOf.set(Number(k), t);
+      } catch {
+        // a damaged table: no tiers rather than no profile
+      }
+    }
+    return this.#keys = { canon, tierOf };
+  }
+
+  /** The JIT tier of the code at `addr` ("turbofan", "ignition", "ftl", "llint", ...). */
+  tierOf(addr: number): string | undefined {
+    return this.treeKeys().tierOf?.get(addr);
+  }
+
+  /** Samples by what they were doing (JIT code, interpreter, GC, runtime native code, idle). */
+  kindTotals(): Record<SampleKind, number> {
+    const out: Record<SampleKind, number> = { jit: 0, interpreter: 0, gc: 0, native: 0, idle: 0 };
+    const letters = this.profile.meta.get(META_KINDS) ?? "";
+    for (let i = 0; i < letters.length; i++) {
+      const k = KIND_LETTERS[letters[i]];
+      if (k) out[k]++;
+    }
+    return out;
+  }
+
+  /** Samples by the tier of their innermost tiered frame (self time per JIT tier). */
+  tierTotals(): Map<string, number> {
+    const { tierOf } = this.treeKeys();
+    const out = new Map<string, number>();
+    if (!tierOf?.size) return out;
+    for (const s of this.profile.samples) {
+      for (let i = s.stack.length - 1; i >= 0; i--) {
+        const t = tierOf.get(s.stack[i]);
+        if (t !== undefined) {
+          out.set(t, (out.get(t) ?? 0) + 1);
+          break;
+        }
+      }
+    }
+    return new Map([...out].sort((a, b) => b[1] - a[1]));
+  }
+
+  /** "JIT 71% · interpreter 9% · GC 12% · runtime native 8%", or "" when the log has no kinds. */
+  splitLine(): string {
+    const totals = this.kindTotals();
+    const n = Object.values(totals).reduce((a, b) => a + b, 0);
+    if (n === 0) return "";
+    return (Object.keys(totals) as SampleKind[])
+      .filter((k) => totals[k] > 0)
+      .map((k) => `${KIND_LABELS[k]} ${Math.round((100 * totals[k]) / n)}%`)
+      .join(" · ");
   }
 
   /** Total sample count (each sample counts 1, see buildTree). */
@@ -54,7 +142,7 @@ export class Stats {
    * first sample's outermost frame. See buildTree for the details.
    */
   getTree(): Tree {
-    return buildTree(this.profile.samples, (a) => this.getName(a));
+    return buildTree(this.profile.samples, (a) => this.getName(a), this.treeKeys());
   }
 
   /**

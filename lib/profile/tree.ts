@@ -18,6 +18,11 @@ export interface Tree {
   children: Map<number, Tree>;
   /** Line -> samples, lines mode only. */
   lines: Map<number, number>;
+  /**
+   * JIT tier -> samples of this node's frame in that tier ("turbofan", "ignition", "ftl",
+   * "llint", ...): one function in several tiers is one node. Empty when the log has none.
+   */
+  tiers: Map<string, number>;
   /** A number looks up the child with that address; a string, the first child whose name contains it. */
   get(key: string | number): Tree | undefined;
   /** Visits this node (depth 0) and every descendant, parents before children. */
@@ -60,6 +65,7 @@ class TreeNode {
   count: number;
   children: Map<number, Tree> = new Map();
   lines: Map<number, number> = new Map();
+  tiers: Map<string, number> = new Map();
 
   constructor(addr: number, name: string, count: number) {
     this.addr = addr;
@@ -103,6 +109,7 @@ class TreeNode {
     const root = new Builder(this.addr, this.name);
     root.count = this.count;
     root.addLines(this.lines);
+    root.addTiers(this.tiers);
     const todo: [Builder, Tree][] = [[root, this as unknown as Tree]];
     while (todo.length > 0) {
       const [dst, src] = todo.pop()!;
@@ -114,6 +121,7 @@ class TreeNode {
           const d = dst.child(ch.addr, ch.name);
           d.count += ch.count;
           d.addLines(ch.lines);
+          d.addTiers(ch.tiers);
           todo.push([d, ch]);
         }
       }
@@ -155,6 +163,7 @@ class Builder {
   count = 0;
   kids: Map<number, Builder> = new Map();
   lines: Map<number, number> | undefined;
+  tiers: Map<string, number> | undefined;
 
   constructor(addr: number, name?: string) {
     this.addr = addr;
@@ -179,12 +188,22 @@ class Builder {
     for (const [line, n] of lines) this.addLine(line, n);
   }
 
+  addTier(tier: string, n: number): void {
+    this.tiers ??= new Map();
+    this.tiers.set(tier, (this.tiers.get(tier) ?? 0) + n);
+  }
+
+  addTiers(tiers: Map<string, number>): void {
+    for (const [t, n] of tiers) this.addTier(t, n);
+  }
+
   toTree(nameOf: (addr: number) => string): Tree {
     const top = newNode(this.addr, this.name ?? nameOf(this.addr), this.count);
     const todo: [Builder, Tree][] = [[this, top]];
     while (todo.length > 0) {
       const [b, node] = todo.pop()!;
       if (b.lines !== undefined) { for (const [l, n] of b.lines) node.lines.set(l, n); }
+      if (b.tiers !== undefined) { for (const [t, n] of b.tiers) node.tiers.set(t, n); }
       for (const k of b.kids.values()) {
         const child = newNode(k.addr, k.name ?? nameOf(k.addr), k.count);
         node.children.set(k.addr, child);
@@ -207,7 +226,15 @@ export const ROOT_NAME = "<all>";
  * duplicate addresses collapse into one node, and in lines mode each frame's line is
  * counted on the node that frame maps to.
  */
-export function buildTree(samples: Sample[], nameOf: (addr: number) => string): Tree {
+export interface TreeKeys {
+  /** Address -> the address that stands for its function (one function in several JIT tiers). */
+  canon?: Map<number, number>;
+  /** Address -> JIT tier of that code, counted on the node in Tree.tiers. */
+  tierOf?: Map<number, string>;
+}
+
+export function buildTree(samples: Sample[], nameOf: (addr: number) => string, keys: TreeKeys = {}): Tree {
+  const { canon, tierOf } = keys;
   const root = new Builder(0, ROOT_NAME);
   root.count = samples.length;
   for (let s = 0; s < samples.length; s++) {
@@ -215,7 +242,8 @@ export function buildTree(samples: Sample[], nameOf: (addr: number) => string): 
     let cur = root;
     let last = NaN; // equal to no address
     for (let i = 0; i < stack.length; i++) {
-      const a = stack[i];
+      const raw = stack[i];
+      const a = canon?.get(raw) ?? raw;
       if (a !== last) {
         last = a;
         let next = cur.kids.get(a);
@@ -225,6 +253,8 @@ export function buildTree(samples: Sample[], nameOf: (addr: number) => string): 
         }
         next.count++;
         cur = next;
+        const tier = tierOf?.get(raw);
+        if (tier !== undefined) cur.addTier(tier, 1);
       }
       if (lines !== undefined) {
         const line = lines[i];

@@ -84,7 +84,9 @@ export function finishLog(spool: string, o: FinishOptions = {}): FinishResult {
   const ranges: CodeRange[] = source ? source.load() : [];
   const info = readAgentInfo(spool);
   if (raw.meta.get("runtime") === "deno") remapDenoTypeScript(ranges);
-  if (raw.meta.get("runtime") === "bun" && info.files?.length) locateFunctions(info.files, ranges);
+  // The entry file is missing from the loaded files when the program exits while loading.
+  const files = [...new Set([...(info.files ?? []), ...(info.main ? [info.main] : [])])];
+  if (raw.meta.get("runtime") === "bun" && files.length) locateFunctions(files, ranges);
   const result = symbolize(raw, new CodeIndex(ranges), {
     native: o.native ?? saved.native,
     lines: o.lines ?? saved.lines,

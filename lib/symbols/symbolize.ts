@@ -7,6 +7,7 @@ import { Flag } from "../format/constants.ts";
 import type { Profile } from "../format/reader.ts";
 import { LogWriter } from "../format/writer.ts";
 import { CodeIndex, type CodeRange } from "./code-index.ts";
+import { META_KINDS, META_TIERS } from "../profile/stats.ts";
 
 /** Raw frames at or above this carry a JSC interpreter frame's identity (zig/sampler.zig). */
 export const LLINT_TAG = 2 ** 52;
@@ -91,23 +92,42 @@ export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = 
   const modules = parseMaps(raw.meta.get("maps"));
   const names = new Map<number, string>(); // key -> VIRTUAL_IP name
   const nativeNames = new Map<number, string>();
-  const keyOfFunction = new Map<string, number>(); // one key per function, whatever its tier
+  const keyOfFunction = new Map<string, number>(); // one key per function and tier
+  const tierOfKey: Record<number, string> = {};
   const lineOfKey = new Map<number, number>();
   const pcCache = new Map<number, number>(); // raw frame -> key (0: folded away)
 
+  // One key per function and tier: the names are equal, the tiers table tells them apart,
+  // and Stats merges them into one function with a per-tier split.
   const jsKey = (r: CodeRange): number => {
     const name = codeName(r);
-    let key = keyOfFunction.get(name);
+    const identity = `${name}\u0000${r.tier ?? ""}`;
+    let key = keyOfFunction.get(identity);
     if (key === undefined) {
       // Code keys keep bit 0 clear and stay above the synthetic keys (a range without an
       // address of its own, like the program's top level, starts at 0).
       key = r.start >= MIN_CODE_KEY ? r.start - (r.start % 2) : MIN_CODE_KEY;
       while (names.has(key)) key += 2;
-      keyOfFunction.set(name, key);
+      keyOfFunction.set(identity, key);
       names.set(key, name);
       lineOfKey.set(key, r.line ?? 0);
+      if (r.tier) tierOfKey[key] = r.tier;
     }
     return key;
+  };
+
+  // What the innermost frame of a sample was doing (see Stats.kindTotals).
+  const kindCache = new Map<number, string>();
+  const kindOf = (pc: number): string => {
+    if (pc >= LLINT_TAG) return "I";
+    const r = index.lookup(pc);
+    if (r) {
+      if (r.kind === "js") return r.tier === "ignition" || r.tier === "llint" ? "I" : "J";
+      if (r.kind === "interpreter") return "I";
+      if (r.kind === "regexp" || r.kind === "wasm") return "J";
+      return "N"; // builtins and stubs: the runtime's own code
+    }
+    return moduleOf(modules, pc) ? "N" : "J"; // anonymous executable memory is JIT code
   };
 
   const resolve = (pc: number): number => {
@@ -147,7 +167,12 @@ export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = 
 
   let named = 0;
   const bodies: { stack: number[]; thread: number; rss: number }[] = [];
+  const kinds: string[] = [];
   for (const s of raw.samples) {
+    const leaf = s.stack[s.stack.length - 1];
+    let kind = leaf === undefined ? "N" : kindCache.get(leaf);
+    if (kind === undefined) kindCache.set(leaf, kind = kindOf(leaf));
+    kinds.push(kind);
     const stack: number[] = [];
     let hasJs = false;
     for (const pc of s.stack) {
@@ -168,6 +193,8 @@ export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = 
 
   for (const [k, v] of raw.meta) if (k !== "maps") w.meta(k, v);
   w.meta("named_samples", String(named));
+  w.meta(META_TIERS, JSON.stringify(tierOfKey));
+  w.meta(META_KINDS, kinds.join(""));
   if (o.lines) w.meta("lines", "definition"); // the line of each function's definition
   const memory = (flags & Flag.MEMORY) !== 0;
   for (const b of bodies) {

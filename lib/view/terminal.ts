@@ -180,6 +180,10 @@ export function renderSummary(stats: Stats, o: SummaryOptions = {}): string {
     `${threads} ${threads === 1 ? "thread" : "threads"}, ${dropped} dropped`,
   ];
   if (n === 0) return lines.join("\n") + "\n";
+  const split = stats.splitLine();
+  if (split) lines.push(split);
+  const tiers = [...stats.tierTotals()].map(([t, c]) => `${t} ${pct(c, n, 0)}%`).join(", ");
+  if (tiers) lines.push(`by tier: ${tiers}`);
   const rows = stats.flat();
   const table = (title: string, col: string, key: "self" | "total") => {
     const sorted = key === "self" ? rows : [...rows].sort((a, b) => b.total - a.total || b.self - a.self);

@@ -74,8 +74,9 @@ test("getTree: counts, self counts, adjacent duplicates collapse", () => {
   const fib = main.children.get(FIB)!;
   assert.equal(fib.count, 6);
   assert.equal(fib.selfCount, 3, "fib ─ fib ─ fib is one node");
-  assert.deepEqual([...fib.children.keys()], [LEAF, FIB2]);
-  assert.equal(fib.children.get(FIB2)!.children.get(FIB)!.children.get(LEAF)!.count, 1);
+  // fib2 is fib in another JIT tier: one function, so fib ─ fib2 ─ fib is one node too.
+  assert.deepEqual([...fib.children.keys()], [LEAF]);
+  assert.equal(fib.children.get(LEAF)!.count, 3);
   assert.equal(main.children.get(LEAF)!.children.get(MEMCPY)!.count, 2);
   assert.equal(root.children.get(UNKNOWN)!.name, "0x4000");
 });
@@ -84,7 +85,7 @@ test("node[key] and get(): vmprof's fuzzy first match, by address, or undefined"
   const root = new Stats(knownProfile()).getTree();
   assert.equal(root["main"].count, 9);
   assert.equal(root["main"]["fib"].count, 6);
-  assert.equal(root["main"]["fib"]["fib"].count, 1, "fib ─ fib2 (another address, same name)");
+  assert.equal(root["main"]["fib"]["fib"], undefined, "fib2 (another address, same name) is fib");
   assert.equal(root.main.leaf.memcpy.name, "n:memcpy:0:/usr/lib/libc.so.6");
   assert.equal(root["main"]["util.ts"].name, "js:leaf:9:/app/util.ts", "matches anywhere in the name");
   assert.equal(root["main"]["js:"].name, "js:fib:5:/app/main.ts", "first child in first-seen order");
@@ -118,10 +119,7 @@ test("walk visits parents before children with depths, in first-seen order", () 
     "0:<all>:11",
     "1:main:9",
     "2:fib:6",
-    "3:leaf:2",
-    "3:fib:1",
-    "4:fib:1",
-    "5:leaf:1",
+    "3:leaf:3",
     "2:leaf:2",
     "3:memcpy:2",
     "1:0x4000:1",
@@ -151,10 +149,7 @@ test("toString: an indented tree, biggest children first", () => {
       "<all> (11)",
       "  js:main:1:/app/main.ts (9)",
       "    js:fib:5:/app/main.ts (6)",
-      "      js:leaf:9:/app/util.ts (2)",
-      "      js:fib:5:/app/main.ts (1)",
-      "        js:fib:5:/app/main.ts (1)",
-      "          js:leaf:9:/app/util.ts (1)",
+      "      js:leaf:9:/app/util.ts (3)",
       "    js:leaf:9:/app/util.ts (2)",
       "      n:memcpy:0:/usr/lib/libc.so.6 (2)",
       "  0x4000 (1)",
@@ -175,7 +170,7 @@ test("flatten: a child that is the same function as its parent merges into it", 
   assert.equal(flat["main"].count, 9);
   assert.equal(flat.count, 11);
   // The original tree is untouched.
-  assert.equal(root["main"]["fib"].children.size, 2);
+  assert.notEqual(root["main"]["fib"], fib);
   // Recursion deeper than one level folds as well.
   const w = new LogWriter();
   w.header({ periodUsec: 1000, flags: 0, interpName: "deno" });
@@ -186,6 +181,33 @@ test("flatten: a child that is the same function as its parent merges into it", 
   w.sample([FIB, FIB2, LEAF], 1);
   const t = new Stats(parseLog(w.bytes())).getTree().flatten();
   assert.equal(t.toString(), "<all> (2)\n  js:fib:5:/a.ts (2)\n    js:leaf:9:/a.ts (2)");
+});
+
+test("tiers: one function in two tiers is one node with a per-tier split; kinds and tier totals", () => {
+  const w = new LogWriter();
+  w.header({ periodUsec: 1000, flags: 0, interpName: "deno" });
+  w.symbol(MAIN, "js:main:1:/a.ts");
+  w.symbol(FIB, "js:fib:5:/a.ts");
+  w.symbol(FIB2, "js:fib:5:/a.ts");
+  w.meta("vmprof_js.tiers", JSON.stringify({ [MAIN]: "ignition", [FIB]: "turbofan", [FIB2]: "ignition" }));
+  w.meta("vmprof_js.kinds", "JJIGN");
+  w.sample([MAIN, FIB], 1);
+  w.sample([MAIN, FIB], 1);
+  w.sample([MAIN, FIB2], 1);
+  w.sample([MAIN, FIB, MEMCPY], 1);
+  w.sample([MAIN], 1);
+  const stats = new Stats(parseLog(w.bytes()));
+  const fib = stats.getTree()["main"]["fib"];
+  assert.equal(fib.count, 4);
+  assert.deepEqual([...fib.tiers], [["turbofan", 3], ["ignition", 1]]);
+  assert.deepEqual([...stats.getTree()["main"].tiers], [["ignition", 5]]);
+  assert.equal(stats.tierOf(FIB2), "ignition");
+  assert.deepEqual(stats.kindTotals(), { jit: 2, interpreter: 1, gc: 1, native: 1, idle: 0 });
+  assert.equal(stats.splitLine(), "JIT 40% · interpreter 20% · GC 20% · runtime native 20%");
+  assert.deepEqual([...stats.tierTotals()], [["turbofan", 3], ["ignition", 2]]);
+  assert.equal(stats.flat().find((r) => r.name.startsWith("js:fib"))!.total, 4);
+  assert.deepEqual([...fib.flatten().tiers], [["turbofan", 3], ["ignition", 1]]);
+  assert.equal(new Stats(knownProfile()).splitLine(), "", "no kinds in the log: no split");
 });
 
 test("lines mode: each node counts the lines its frame was at", () => {

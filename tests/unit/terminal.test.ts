@@ -48,10 +48,7 @@ test("renderTree: vmprofshow's layout, biggest first, <all> not shown", () => {
   assert.deepEqual(lines(renderTree(stats)), [
     " 81.8%  main  81.8%  /app/main.ts:1",
     " 54.5% |. fib  66.7%  /app/main.ts:5",
-    " 18.2% |.|. leaf  33.3%  /app/util.ts:9",
-    "  9.1% |.|. fib  16.7%  /app/main.ts:5",
-    "  9.1% |.|.|. fib  100.0%  /app/main.ts:5",
-    "  9.1% |.|.|.|. leaf  100.0%  /app/util.ts:9",
+    " 27.3% |.|. leaf  50.0%  /app/util.ts:9",
     " 18.2% |. leaf  22.2%  /app/util.ts:9",
     " 18.2% |.|. memcpy  100.0%  /usr/lib/libc.so.6",
     "  9.1%  0x4000  9.1%  <unknown>",
@@ -62,7 +59,7 @@ test("renderTree: prunePercent, pruneLevel and indent", () => {
   assert.deepEqual(lines(renderTree(stats, { prunePercent: 15 })), [
     " 81.8%  main  81.8%  /app/main.ts:1",
     " 54.5% |. fib  66.7%  /app/main.ts:5",
-    " 18.2% |.|. leaf  33.3%  /app/util.ts:9",
+    " 27.3% |.|. leaf  50.0%  /app/util.ts:9",
     " 18.2% |. leaf  22.2%  /app/util.ts:9",
     " 18.2% |.|. memcpy  100.0%  /usr/lib/libc.so.6",
   ]);
