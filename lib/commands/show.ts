@@ -3,7 +3,7 @@ import process from "node:process";
 import { VmprofError } from "../errors.ts";
 import { readAnyProfile } from "../import/any.ts";
 import { Stats } from "../profile/stats.ts";
-import { renderFlat, renderTree } from "../view/terminal.ts";
+import { renderFlat, renderSplit, renderTree } from "../view/terminal.ts";
 import { type Command, numberOption, parseOptions } from "./command.ts";
 
 const OPTIONS = {
@@ -59,7 +59,8 @@ export const show: Command = {
     const text = a.view === "flat"
       ? renderFlat(stats, { percentCutoff: a.percentCutoff, noNative: a.noNative, limit: a.limit })
       : renderTree(stats, { prunePercent: a.prunePercent, pruneLevel: a.pruneLevel, indent: a.indent });
-    process.stdout.write(text.endsWith("\n") ? text : text + "\n");
+    const split = renderSplit(stats);
+    process.stdout.write((text.endsWith("\n") ? text : text + "\n") + (split.length ? "\n" + split.join("\n") + "\n" : ""));
     return 0;
   },
 };

@@ -164,6 +164,19 @@ export interface SummaryOptions {
  * `vmprof-js: N samples over X s (period P ms, mode cpu|wall), T threads, D dropped`,
  * then the top functions by self share and by total share.
  */
+/**
+ * What the samples were doing: "JIT 71% · interpreter 9% · GC 12% · runtime native 8%" and
+ * the self time per JIT tier. No lines for a log without tiers (Python's, older ones).
+ */
+export function renderSplit(stats: Stats): string[] {
+  const out: string[] = [];
+  const split = stats.splitLine();
+  if (split) out.push(split);
+  const tiers = [...stats.tierTotals()].map(([t, c]) => `${t} ${pct(c, stats.samples, 0)}%`).join(", ");
+  if (tiers) out.push(`by tier: ${tiers}`);
+  return out;
+}
+
 export function renderSummary(stats: Stats, o: SummaryOptions = {}): string {
   const top = o.top ?? 10;
   const paint = o.color ? ansi : plain;
@@ -180,10 +193,7 @@ export function renderSummary(stats: Stats, o: SummaryOptions = {}): string {
     `${threads} ${threads === 1 ? "thread" : "threads"}, ${dropped} dropped`,
   ];
   if (n === 0) return lines.join("\n") + "\n";
-  const split = stats.splitLine();
-  if (split) lines.push(split);
-  const tiers = [...stats.tierTotals()].map(([t, c]) => `${t} ${pct(c, n, 0)}%`).join(", ");
-  if (tiers) lines.push(`by tier: ${tiers}`);
+  lines.push(...renderSplit(stats));
   const rows = stats.flat();
   const table = (title: string, col: string, key: "self" | "total") => {
     const sorted = key === "self" ? rows : [...rows].sort((a, b) => b.total - a.total || b.self - a.self);
