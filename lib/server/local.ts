@@ -1,0 +1,95 @@
+// serveLocal: a small HTTP server on 127.0.0.1 (node:http, so Deno and Bun alike) serving fixed in-memory routes.
+
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { VmprofError } from "../errors.ts";
+
+export interface Route {
+  type: string;
+  body: Uint8Array;
+}
+
+export interface LocalServer {
+  /** `http://127.0.0.1:<port>/` */
+  url: string;
+  port: number;
+  /** Stops listening and drops open connections. */
+  close(): Promise<void>;
+}
+
+export interface ServeOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+}
+
+export const HOST = "127.0.0.1";
+
+// Nothing but our own files: no inline scripts, no remote anything. Data from a profile is
+// never HTML, but a rule that forbids what the page does not need costs nothing.
+const SECURITY_HEADERS = {
+  "Content-Security-Policy":
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  "X-Content-Type-Options": "nosniff",
+  "Referrer-Policy": "no-referrer",
+  "Cache-Control": "no-store",
+};
+
+/**
+ * Serves `routes` (path → body) on 127.0.0.1. Requests whose Host header is not
+ * 127.0.0.1 or localhost (a DNS-rebinding page) get 403; unknown paths 404; anything
+ * but GET and HEAD 405. A taken port is a VmprofError("IO").
+ */
+export function serveLocal(routes: Map<string, Route>, o: ServeOptions = {}): Promise<LocalServer> {
+  const port = o.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    return Promise.reject(new VmprofError("BAD_OPTION", `--port must be a whole number in 0..65535, got ${port}`));
+  }
+  const sockets = new Set<Socket>();
+  let actualPort = port;
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const host = (req.headers.host ?? "").toLowerCase();
+    if (host !== `${HOST}:${actualPort}` && host !== `localhost:${actualPort}`) {
+      return send(res, 403, "text/plain; charset=utf-8", "forbidden host\n");
+    }
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.setHeader("Allow", "GET, HEAD");
+      return send(res, 405, "text/plain; charset=utf-8", "method not allowed\n");
+    }
+    const path = (req.url ?? "/").split("?")[0];
+    const route = routes.get(path);
+    if (route === undefined) return send(res, 404, "text/plain; charset=utf-8", "not found\n");
+    send(res, 200, route.type, req.method === "HEAD" ? undefined : route.body, route.body.length);
+  });
+  server.on("connection", (s: Socket) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", (e: Error & { code?: string }) => {
+      const why = e.code === "EADDRINUSE" ? `port ${port} is in use (pick another with --port, or 0 for any)` : e.message;
+      reject(new VmprofError("IO", `cannot serve on ${HOST}:${port}: ${why}`));
+    });
+    server.listen(port, HOST, () => {
+      const addr = server.address();
+      actualPort = typeof addr === "object" && addr !== null ? addr.port : port;
+      resolve({
+        url: `http://${HOST}:${actualPort}/`,
+        port: actualPort,
+        close: () =>
+          new Promise<void>((done) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string | Uint8Array | undefined, length?: number) {
+  res.statusCode = status;
+  for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+  res.setHeader("Content-Type", type);
+  const n = length ?? (typeof body === "string" ? new TextEncoder().encode(body).length : body?.length ?? 0);
+  res.setHeader("Content-Length", String(n));
+  res.end(body);
+}
