@@ -1,6 +1,7 @@
 // kindOf: what kind of code a frame is (user JS, a JIT tier, interpreter, runtime, native, GC, idle), for colours.
 
 import { parseName } from "../profile/names.ts";
+import { META_KINDS, META_TIERS } from "../profile/stats.ts";
 
 /**
  * The kinds the viewers colour by, in legend order. The web page receives this list with
@@ -79,19 +80,36 @@ export function kindOf(name: string, info?: FrameInfo): Kind {
 
 /**
  * Per-key frame information from the log's META records, the hook through which symbol
- * sources pass tiers to the viewers: `tier:<key>` = a tier name and `kind:<key>` = a kind,
- * the key in decimal or 0x-hex. Keys without either are absent from the map.
+ * sources pass tiers to the viewers: the tiers table `vmprof_js.tiers` (JSON, key → tier;
+ * see lib/symbols/symbolize.ts). Keys without a tier are absent from the map.
  */
 export function frameInfoFromMeta(meta: Map<string, string>): Map<number, FrameInfo> {
   const out = new Map<number, FrameInfo>();
-  for (const [k, v] of meta) {
-    const m = /^(tier|kind):(0x[0-9a-fA-F]+|-?\d+)$/.exec(k);
-    if (m === null) continue;
-    const key = Number(m[2]);
-    if (!Number.isSafeInteger(key)) continue;
-    const info = out.get(key) ?? {};
-    info[m[1] as "tier" | "kind"] = v;
-    out.set(key, info);
+  const text = meta.get(META_TIERS);
+  if (!text) return out;
+  try {
+    for (const [k, tier] of Object.entries(JSON.parse(text) as Record<string, unknown>)) {
+      const key = Number(k);
+      if (Number.isSafeInteger(key) && typeof tier === "string") out.set(key, { tier });
+    }
+  } catch {
+    // a damaged table: no tiers rather than no profile
+  }
+  return out;
+}
+
+/** What each sample was doing, by the letters of META `vmprof_js.kinds` (Stats.kindTotals), in this order. */
+export const SAMPLE_KINDS = ["jit", "interpreter", "gc", "native", "idle"] as const;
+const SAMPLE_KIND_LETTERS = "JIGND";
+
+/** Per sample, an index into SAMPLE_KINDS (255: unknown); undefined when the log has no such table. */
+export function sampleKindsFromMeta(meta: Map<string, string>, samples: number): Uint8Array | undefined {
+  const letters = meta.get(META_KINDS);
+  if (letters === undefined || letters.length !== samples || samples === 0) return undefined;
+  const out = new Uint8Array(samples);
+  for (let i = 0; i < samples; i++) {
+    const k = SAMPLE_KIND_LETTERS.indexOf(letters[i]);
+    out[i] = k < 0 ? 255 : k;
   }
   return out;
 }

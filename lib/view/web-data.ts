@@ -12,14 +12,15 @@
 
 import type { Profile } from "../format/reader.ts";
 import { MEMORY, REAL_TIME } from "../format/constants.ts";
-import { frameInfoFromMeta, KINDS, kindOf } from "./kinds.ts";
+import { META_KINDS, META_TIERS } from "../profile/stats.ts";
+import { frameInfoFromMeta, KINDS, kindOf, SAMPLE_KINDS, sampleKindsFromMeta } from "./kinds.ts";
 
 export const WEB_MAGIC = "VMPW";
 export const WEB_FORMAT = 1;
 
 export interface WebSection {
-  name: "nodeParent" | "nodeFrame" | "sampleNode" | "sampleThread" | "sampleRss";
-  type: "i32" | "u16" | "u32";
+  name: "nodeParent" | "nodeFrame" | "sampleNode" | "sampleThread" | "sampleRss" | "sampleKind";
+  type: "i32" | "u16" | "u32" | "u8";
   /** Byte offset from the start of the payload (a multiple of 8). */
   offset: number;
   /** Number of elements. */
@@ -52,6 +53,8 @@ export interface WebHeader {
   /** Per frame: the JIT tier when the log says, else "". */
   frameTier: string[];
   kinds: readonly string[];
+  /** What sampleKind values (when present) stand for: the log's per-sample kinds (Stats.kindTotals). */
+  sampleKinds: readonly string[];
   sections: WebSection[];
 }
 
@@ -205,6 +208,10 @@ export function encodeWebProfile(profile: Profile, label: string): Uint8Array {
     { name: "sampleThread", type: "u16", data: columns.sampleThread },
   ];
   if (columns.sampleRss) parts.push({ name: "sampleRss", type: "u32", data: columns.sampleRss });
+  const sampleKind = sampleKindsFromMeta(profile.meta, profile.samples.length);
+  if (sampleKind) parts.push({ name: "sampleKind", type: "u8", data: sampleKind });
+  // The tables that became columns would only weigh the header down (a letter per sample).
+  const meta = Object.fromEntries([...profile.meta].filter(([k]) => k !== META_TIERS && k !== META_KINDS));
 
   const header: WebHeader = {
     format: WEB_FORMAT,
@@ -217,7 +224,7 @@ export function encodeWebProfile(profile: Profile, label: string): Uint8Array {
     startMicros: profile.startMicros ?? null,
     endMicros: profile.endMicros ?? null,
     complete: profile.complete,
-    meta: Object.fromEntries(profile.meta),
+    meta,
     samples: profile.samples.length,
     nodes: columns.nodeParent.length,
     threads,
@@ -226,6 +233,7 @@ export function encodeWebProfile(profile: Profile, label: string): Uint8Array {
     frameKind,
     frameTier,
     kinds: KINDS,
+    sampleKinds: SAMPLE_KINDS,
     sections: [],
   };
   // The section offsets depend on the header's length, which depends on the offsets:

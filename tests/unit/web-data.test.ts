@@ -5,10 +5,10 @@ import { test } from "../harness.ts";
 import { MEMORY } from "../../lib/format/constants.ts";
 import { parseLog, type Profile } from "../../lib/format/reader.ts";
 import { LogWriter } from "../../lib/format/writer.ts";
-import { Stats } from "../../lib/profile/stats.ts";
-import type { Tree } from "../../lib/profile/tree.ts";
+import { META_KINDS, META_TIERS, Stats } from "../../lib/profile/stats.ts";
+import { buildTree, type Tree } from "../../lib/profile/tree.ts";
 import { encodeWebProfile } from "../../lib/view/web-data.ts";
-import { frameInfoFromMeta, KINDS, kindOf } from "../../lib/view/kinds.ts";
+import { frameInfoFromMeta, KINDS, kindOf, sampleKindsFromMeta } from "../../lib/view/kinds.ts";
 import {
   decode,
   diffTree,
@@ -36,7 +36,8 @@ function knownProfile(): Profile {
   w.time(1_700_000_000_000_000);
   w.meta("thread:1", "main");
   w.meta("thread:2", "worker-1");
-  w.meta(`tier:${FIB2}`, "turbofan");
+  w.meta(META_TIERS, JSON.stringify({ [FIB]: "ignition", [FIB2]: "turbofan" }));
+  w.meta(META_KINDS, "JJJJJIJNDGXJ"); // one letter a sample; X is unknown
   w.symbol(MAIN, "js:main:1:/app/main.ts");
   w.symbol(FIB, "js:fib:5:/app/main.ts");
   w.symbol(FIB2, "js:fib:5:/app/main.ts");
@@ -106,10 +107,35 @@ test("payload: header, threads, rss and columns survive the round trip", () => {
   assert.ok(h.names.includes("js:<img src=x onerror=alert(1)>:2:/app/<b>.ts"), "names kept verbatim");
 });
 
-test("flame tree: every node's total equals buildTree's count (show tree numbers)", () => {
-  const expected = pathsOfTree(stats.getTree());
-  const got = pathsOfModel(model.tree(ALL, false));
-  assert.deepEqual(new Map([...got].sort()), new Map([...expected].sort()));
+test("flame tree: every node's total equals the call tree's count (show tree numbers)", () => {
+  // Tiers merged (the default): one node per function, as Stats.getTree() and `show` have it.
+  const merged = pathsOfModel(model.tree(ALL, true));
+  assert.deepEqual(new Map([...merged].sort()), new Map([...pathsOfTree(stats.getTree())].sort()));
+  // Tiers apart: one node per frame key, as buildTree without canonical keys.
+  const apart = pathsOfModel(model.tree(ALL, false));
+  const raw = buildTree(profile.samples, (a) => stats.getName(a));
+  assert.deepEqual(new Map([...apart].sort()), new Map([...pathsOfTree(raw)].sort()));
+  assert.notDeepEqual(merged, apart, "fib at two keys makes a difference");
+});
+
+test("tiers: per node as Tree.tiers counts them", () => {
+  const t = model.tree(ALL, true);
+  const main = t.children(0).find((i: number) => model.nameOfNode(t, i) === "js:main:1:/app/main.ts");
+  const fib = t.children(main).find((i: number) => model.nameOfNode(t, i) === "js:fib:5:/app/main.ts");
+  const expected = stats.getTree()["main"]["fib"].tiers;
+  assert.deepEqual(model.tiersOf(ALL, true, fib), expected);
+  assert.deepEqual(expected, new Map([["ignition", 6]]));
+  const apart = model.tree(ALL, false);
+  const fib2 = [...Array(apart.n).keys()].find((i) => apart.label[i] >= 0 && apart.tier(i) === "turbofan")!;
+  assert.deepEqual(model.tiersOf(ALL, false, fib2), new Map([["turbofan", 1]]));
+});
+
+test("sample kinds: the log's letters become a column, counted under filters", () => {
+  // jit, interpreter, gc, native, idle; the X is in no column.
+  assert.deepEqual([...model.sampleKindCounts(ALL)!], [7, 1, 1, 1, 1]);
+  assert.deepEqual([...model.sampleKindCounts({ thread: 0, from: 5, to: 10 })!], [1, 1, 0, 1, 1], "thread index 0 (tid 1)");
+  assert.equal(sampleKindsFromMeta(new Map([[META_KINDS, "JJ"]]), 3), undefined, "a table of the wrong length is ignored");
+  assert.deepEqual([...sampleKindsFromMeta(new Map([[META_KINDS, "JIGNDx"]]), 6)!], [0, 1, 2, 3, 4, 255]);
 });
 
 test("flat: self and total per function equal Stats.flat (show flat numbers)", () => {
@@ -127,7 +153,7 @@ test("flat: self and total per function equal Stats.flat (show flat numbers)", (
   assert.deepEqual([...m.total], [...f.total]);
 });
 
-test("filters: a thread and a time range count only their samples", () => {
+test("filters: a thread (by index) and a time range count only their samples", () => {
   const t2 = model.tree({ thread: 1 }, false);
   assert.equal(t2.total[0], 3);
   const range = model.tree({ thread: -1, from: 0, to: 3 }, false);
@@ -187,12 +213,14 @@ test("kinds: kindOf by name and tier, frameInfoFromMeta, the split", () => {
   assert.equal(kindOf("py:main:3:/app/x.py"), "code");
   assert.equal(kindOf("0x4000"), "other");
   assert.deepEqual(
-    frameInfoFromMeta(new Map([["tier:0x10", "maglev"], ["kind:16", "js"], ["tier:x", "y"], ["thread:1", "main"]])),
-    new Map([[16, { tier: "maglev", kind: "js" }]]),
+    frameInfoFromMeta(new Map([[META_TIERS, '{"16": "maglev", "x": "y", "32": 5}'], ["thread:1", "main"]])),
+    new Map([[16, { tier: "maglev" }]]),
   );
+  assert.deepEqual(frameInfoFromMeta(new Map([[META_TIERS, "{not json"]])), new Map());
   const t = model.tree(ALL, false);
   const split = kindSplit(t, KINDS.length);
   assert.equal(split[KINDS.indexOf("optimized")], 0, "fib2 is never innermost");
+  assert.equal(split[KINDS.indexOf("interpreter")], 3, "fib in ignition");
   assert.equal(split[KINDS.indexOf("native")], 2);
   assert.equal(split.reduce((a: number, b: number) => a + b, 0) + t.self[0], t.total[0]);
 });

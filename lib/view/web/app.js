@@ -33,6 +33,8 @@ const KIND_STYLE = {
   idle: { h: 0, s: 0, l: 80, label: "idle" },
   other: { h: 30, s: 12, l: 66, label: "other" },
 };
+/** Names of the per-sample kinds, as Stats.splitLine writes them. */
+const SAMPLE_KIND_LABELS = { jit: "JIT", interpreter: "interpreter", gc: "GC", native: "runtime native", idle: "idle" };
 const ROOT_COLOR = "#d6d6dc";
 const DIM_COLOR = "#ececef";
 
@@ -44,7 +46,7 @@ const state = {
   thread: -1,
   from: 0,
   to: 0,
-  merged: false,
+  merged: true,
   orient: "icicle",
   query: "",
   tab: "flame",
@@ -180,7 +182,13 @@ function nodeLines(t, n, base) {
 
 function hoverFlame(t, n, e) {
   if (t === null || n < 0) return hideTooltip();
-  showTooltip(nodeLines(t, n, t.base ?? t.total[0]), e);
+  const lines = nodeLines(t, n, t.base ?? t.total[0]);
+  if (t === tree && n > 0) {
+    const tiers = [...model.tiersOf(filter(), state.merged, n)].sort((a, b) => b[1] - a[1]);
+    const sum = tiers.reduce((a, [, c]) => a + c, 0);
+    if (tiers.length > 0) lines.push(el("div", { text: "tiers: " + tiers.map(([k, c]) => `${k} ${pct(c, sum)}`).join(" · ") }));
+  }
+  showTooltip(lines, e);
 }
 
 // ---------------------------------------------------------------- flame graphs
@@ -339,7 +347,14 @@ function renderSplit() {
   const split = kindSplit(tree, kinds.length);
   const total = tree.total[0];
   const present = new Set(model.frameLabels.kindOf);
-  const items = [el("span", { class: "muted", text: "time by kind:" })];
+  const items = [];
+  const byKind = model.sampleKindCounts(filter());
+  if (byKind !== undefined) {
+    const n = byKind.reduce((a, b) => a + b, 0);
+    const parts = model.header.sampleKinds.map((k, i) => [SAMPLE_KIND_LABELS[k] ?? k, byKind[i]]).filter(([, c]) => c > 0);
+    items.push(el("span", { id: "kind-split", title: "what the samples were doing (innermost frame)" }, parts.map(([k, c]) => `${k} ${pct(c, n)}`).join(" · ")));
+  }
+  items.push(el("span", { class: "muted", text: "frames:" }));
   kinds.forEach((k, i) => {
     if (!present.has(i) && split[i] === 0) return;
     const st = KIND_STYLE[k] ?? KIND_STYLE.other;
@@ -553,9 +568,13 @@ function renderTab() {
 }
 
 /** Recomputes the tree for the current filters and redraws what depends on it. */
+function filter() {
+  return { thread: state.thread, from: state.from, to: state.to };
+}
+
 function refresh(keepZoom) {
   tree = named(
-    model.tree({ thread: state.thread, from: state.from, to: state.to }, state.merged),
+    model.tree(filter(), state.merged),
     model.names,
     model.parsed,
     model.kinds,

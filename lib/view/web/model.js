@@ -14,7 +14,7 @@ export function decode(buffer) {
   if (magic !== MAGIC) throw new Error("not a vmprof-js web payload");
   const len = new DataView(buffer).getUint32(4, true);
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + len)));
-  const types = { i32: Int32Array, u16: Uint16Array, u32: Uint32Array };
+  const types = { i32: Int32Array, u16: Uint16Array, u32: Uint32Array, u8: Uint8Array };
   const cols = {};
   for (const s of header.sections) cols[s.name] = new types[s.type](buffer, s.offset, s.length);
   return { header, ...cols };
@@ -206,6 +206,7 @@ export class ProfileModel {
     this.sampleNode = decoded.sampleNode;
     this.sampleThread = decoded.sampleThread;
     this.sampleRss = decoded.sampleRss;
+    this.sampleKind = decoded.sampleKind; // per sample, an index into header.sampleKinds (255: unknown)
     this.frameLabels = {
       nameOf: Int32Array.from(h.frameName),
       kindOf: Uint8Array.from(h.frameKind),
@@ -221,13 +222,20 @@ export class ProfileModel {
   get functionLabels() {
     if (this._fnLabels === undefined) {
       const n = this.names.length;
-      const kindOf = new Uint8Array(n).fill(255);
       const fl = this.frameLabels;
+      // A function whose frames differ in kind (JIT tiers) takes the kind of its frame
+      // with the most samples on their stacks.
+      const all = this.trie.withSelf(this.selfCounts({ thread: -1 }));
+      const weight = new Float64Array(fl.nameOf.length);
+      for (let i = 1; i < all.n; i++) weight[all.label[i]] += all.total[i];
+      const kindOf = new Uint8Array(n).fill(255);
+      const best = new Float64Array(n).fill(-1);
       for (let f = 0; f < fl.nameOf.length; f++) {
         const i = fl.nameOf[f];
-        // Frames of one function in different tiers: the function has the kind "code".
-        if (kindOf[i] === 255) kindOf[i] = fl.kindOf[f];
-        else if (kindOf[i] !== fl.kindOf[f]) kindOf[i] = this.kinds.indexOf("code");
+        if (weight[f] > best[i]) {
+          best[i] = weight[f];
+          kindOf[i] = fl.kindOf[f];
+        }
       }
       this._fnLabels = { nameOf: Int32Array.from({ length: n }, (_, i) => i), kindOf, tierOf: new Array(n).fill("") };
     }
@@ -278,6 +286,44 @@ export class ProfileModel {
     const self = new Float64Array(tree.n);
     for (let i = 0; i < counts.length; i++) self[map[i]] += counts[i];
     return tree.withSelf(self);
+  }
+
+  /** Samples of the selection by what they were doing (header.sampleKinds order); undefined without the table. */
+  sampleKindCounts(filter) {
+    if (this.sampleKind === undefined) return undefined;
+    const from = Math.max(0, filter.from ?? 0);
+    const to = Math.min(this.samples, filter.to ?? this.samples);
+    const thread = filter.thread ?? -1;
+    const out = new Float64Array(this.header.sampleKinds.length);
+    const sk = this.sampleKind;
+    const st = this.sampleThread;
+    for (let s = from; s < to; s++) {
+      if ((thread < 0 || st[s] === thread) && sk[s] < out.length) out[sk[s]]++;
+    }
+    return out;
+  }
+
+  /**
+   * JIT tier → samples of a node under a filter, as lib/profile/tree.ts counts Tree.tiers:
+   * each stack counts the tier of the frame it entered the function with.
+   */
+  tiersOf(filter, merged, node) {
+    const out = new Map();
+    if (node === 0) return out;
+    const t = this.trie.withSelf(this.selfCounts(filter));
+    const tierOf = this.frameLabels.tierOf;
+    if (!merged) {
+      const tier = tierOf[t.label[node]];
+      if (tier) out.set(tier, t.total[node]);
+      return out;
+    }
+    const map = this.merged().map;
+    for (let i = 1; i < t.n; i++) {
+      if (map[i] !== node || map[t.parent[i]] === node || t.total[i] === 0) continue;
+      const tier = tierOf[t.label[i]];
+      if (tier) out.set(tier, (out.get(tier) ?? 0) + t.total[i]);
+    }
+    return out;
   }
 
   /** Name of a tree node ("<all>" for the root). */
