@@ -1,28 +1,28 @@
 // Collapsed ("folded") stacks, the input of Brendan Gregg's flamegraph.pl: one line per distinct
-// stack, `outer;inner;leaf count`. Keeps: threads (with `threads`, a root frame per thread),
-// tiers (JIT-compiled frames end in flamegraph.pl's `_[j]` once logs carry tiers). Not kept: memory.
+// stack, `outer;inner;leaf count`. Keeps: threads (with `threads`, a root frame per thread).
+// Not kept: memory; tiers (the format's one device, a `_[j]` suffix, would split a function
+// into one frame per tier and the counts would no longer be `show`'s; the SVG keeps them).
 
 import type { Stats } from "../profile/stats.ts";
-import { type Kind, kindOf } from "../view/kinds.ts";
 import type { ExportOptions, Exporter } from "./exporter.ts";
 import { FrameTable, threadLabel } from "./frames.ts";
 
 /** The frame that stands for a sample with no frames at all, as in V8's profiles. */
 export const NO_FRAMES = "(program)";
 
-const JIT_KINDS: ReadonlySet<Kind> = new Set(["optimized", "mid-tier", "baseline"]);
-
 export interface FoldedStack {
   /** Frame labels, outermost first. */
   frames: string[];
+  /** The JIT tier of each frame, "" when unknown. */
+  tiers: string[];
   count: number;
 }
 
 export interface Folded {
-  /** Distinct stacks in order of first appearance. */
+  /** Distinct stacks (labels and tiers) in order of first appearance. */
   stacks: FoldedStack[];
-  /** Every label that occurs: the function's short name and its kind (for colours). */
-  info: Map<string, { name: string; kind: Kind }>;
+  /** Every label that occurs: the function's short name and its vmprof name. */
+  info: Map<string, { name: string; full: string }>;
 }
 
 /** A label safe in a folded line: no ";" (the separator) and no line breaks. */
@@ -37,35 +37,36 @@ function clean(label: string): string {
 export function foldStacks(stats: Stats, options: ExportOptions = {}): Folded {
   const table = new FrameTable(stats);
   const labelOf = new Map<number, string>();
-  const info = new Map<string, { name: string; kind: Kind }>();
+  const info = new Map<string, { name: string; full: string }>();
   const label = (addr: number): string => {
     let l = labelOf.get(addr);
     if (l === undefined) {
       const f = table.frames[table.of(addr)];
-      const tier = table.tier(addr);
-      const kind = kindOf(f.full, tier === undefined ? undefined : { tier });
-      l = clean(f.label) + (JIT_KINDS.has(kind) ? "_[j]" : "");
+      l = clean(f.label);
       labelOf.set(addr, l);
-      info.set(l, { name: f.name, kind });
+      info.set(l, { name: f.name, full: f.full });
     }
     return l;
   };
   const byKey = new Map<string, FoldedStack>();
   for (const s of stats.profile.samples) {
     const frames = s.stack.map(label);
+    const tiers = s.stack.map((a) => table.tier(a) ?? "");
     if (frames.length === 0) {
       frames.push(NO_FRAMES);
-      info.set(NO_FRAMES, { name: NO_FRAMES, kind: "other" });
+      tiers.push("");
+      info.set(NO_FRAMES, { name: NO_FRAMES, full: NO_FRAMES });
     }
     if (options.threads) {
       const t = clean(threadLabel(stats, s.thread));
       frames.unshift(t);
-      info.set(t, { name: t, kind: "other" });
+      tiers.unshift("");
+      info.set(t, { name: t, full: t });
     }
-    const key = frames.join(";");
+    const key = frames.join(";") + "\n" + tiers.join(";");
     const known = byKey.get(key);
     if (known) known.count++;
-    else byKey.set(key, { frames, count: 1 });
+    else byKey.set(key, { frames, tiers, count: 1 });
   }
   return { stacks: [...byKey.values()], info };
 }
@@ -75,8 +76,12 @@ export const collapsed: Exporter = {
   extension: ".folded",
   description: "collapsed stacks for flamegraph.pl (`outer;inner count` lines)",
   export(stats, options) {
-    const lines = foldStacks(stats, options).stacks.map((s) => `${s.frames.join(";")} ${s.count}`);
-    lines.sort();
+    const counts = new Map<string, number>();
+    for (const s of foldStacks(stats, options).stacks) {
+      const line = s.frames.join(";");
+      counts.set(line, (counts.get(line) ?? 0) + s.count);
+    }
+    const lines = [...counts].map(([stack, n]) => `${stack} ${n}`).sort();
     return lines.length === 0 ? "" : lines.join("\n") + "\n";
   },
 };

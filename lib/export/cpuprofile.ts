@@ -1,8 +1,8 @@
 // Chrome/V8 `.cpuprofile` (DevTools Profiler.Profile JSON, as `deno --cpu-prof` and `bun --cpu-prof`
 // write it): the call tree as nodes, one node id per sample, time deltas of one period.
-// Keeps: the call tree (adjacent duplicate addresses collapsed, as vmprof's tree), line ticks
-// in lines mode, native frames (callFrame.codeType "other"). Not kept: threads (one
-// timeline; export one with `thread`), memory, tiers.
+// Keeps: the call tree (as Stats.getTree builds it: one function per name, adjacent repeats
+// collapsed), line ticks in lines mode, native frames (callFrame.codeType "other").
+// Not kept: threads (one timeline; export one with `thread`), memory, tiers.
 
 import { LINES } from "../format/constants.ts";
 import type { Stats } from "../profile/stats.ts";
@@ -72,7 +72,7 @@ export function toCpuProfile(stats: Stats, _options: ExportOptions = {}): CpuPro
     hitCount: 0,
   };
   const nodes = [root];
-  const kids = new Map<string, number>(); // `${parent id} ${addr}` -> node id
+  const kids = new Map<string, number>(); // `${parent id} ${frame}` -> node id
   const child = (parent: CpuProfileNode, key: string, callFrame: () => CallFrame): CpuProfileNode => {
     const k = `${parent.id} ${key}`;
     let id = kids.get(k);
@@ -91,11 +91,12 @@ export function toCpuProfile(stats: Stats, _options: ExportOptions = {}): CpuPro
   const timeDeltas: number[] = [];
   for (const s of stats.profile.samples) {
     let node = root;
-    let last = NaN;
+    let last = -1;
     for (const a of s.stack) {
-      if (a === last) continue; // one node, as in vmprof's tree
-      last = a;
-      node = child(node, String(a), () => frameOf(table.of(a)));
+      const f = table.of(a);
+      if (f === last) continue; // one node, as in Stats.getTree: a function's tiers and adjacent recursion
+      last = f;
+      node = child(node, String(f), () => frameOf(f));
     }
     // V8 charges samples without any frame to "(program)".
     if (node === root) {

@@ -4,7 +4,6 @@
 import { MEMORY } from "../format/constants.ts";
 import type { Profile } from "../format/reader.ts";
 import { displayName, isUnknownFile, parseName, Stats } from "../profile/stats.ts";
-import { type FrameInfo, frameInfoFromMeta } from "../view/kinds.ts";
 
 /** One function: all the addresses that share a vmprof name, as in `Stats.flat()`. */
 export interface Frame {
@@ -31,7 +30,6 @@ export class FrameTable {
   readonly frames: Frame[] = [];
   readonly #byAddr = new Map<number, number>();
   readonly #byName = new Map<string, number>();
-  #info: Map<number, FrameInfo> | undefined;
 
   constructor(stats: Stats) {
     this.stats = stats;
@@ -61,13 +59,9 @@ export class FrameTable {
     return i;
   }
 
-  /**
-   * The JIT tier of the code at `addr`, when the log records one. The hook through which
-   * tiers reach the exports: symbol sources write META `tier:<key>` (see frameInfoFromMeta).
-   */
+  /** The JIT tier of the code at `addr` when the log records one (Stats.tierOf: the META tiers table). */
   tier(addr: number): string | undefined {
-    this.#info ??= frameInfoFromMeta(this.stats.profile.meta);
-    return this.#info.get(addr)?.tier;
+    return this.stats.tierOf(addr);
   }
 }
 

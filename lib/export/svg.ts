@@ -1,11 +1,11 @@
 // A standalone SVG flame graph (flamegraph.pl's picture, no script): the folded stacks as a
 // tree, root at the bottom, widths proportional to samples, a <title> tooltip on every frame.
-// Keeps: threads (with `threads`, a root frame per thread), tiers (colour by kind, `_[j]`
-// on JIT frames), memory (peak RSS in the subtitle).
+// Keeps: threads (with `threads`, a root frame per thread), tiers (samples per tier in the
+// tooltip, colour by the main tier's kind), memory (peak RSS in the subtitle).
 
 import { REAL_TIME } from "../format/constants.ts";
 import type { Stats } from "../profile/stats.ts";
-import type { Kind } from "../view/kinds.ts";
+import { type Kind, kindOf } from "../view/kinds.ts";
 import { foldStacks } from "./collapsed.ts";
 import type { ExportOptions, Exporter } from "./exporter.ts";
 import { peakRssKb } from "./frames.ts";
@@ -35,7 +35,20 @@ const COLOURS: Record<Kind, [number, number, number, number]> = {
 interface Node {
   label: string;
   count: number;
+  /** Tier -> samples, for frames whose tier the log records. */
+  tiers: Map<string, number>;
   kids: Map<string, Node>;
+}
+
+/** `turbofan 30, ignition 10`: samples per tier, most first. */
+function tierText(tiers: Map<string, number>): string {
+  return [...tiers].sort((a, b) => b[1] - a[1]).map(([t, n]) => `${t} ${n}`).join(", ");
+}
+
+function mainTier(tiers: Map<string, number>): string | undefined {
+  let best: [string, number] | undefined;
+  for (const e of tiers) if (best === undefined || e[1] > best[1]) best = e;
+  return best?.[0];
 }
 
 /** XML text and attribute values: the five characters XML reserves, and no control characters. */
@@ -80,20 +93,21 @@ function subtitle(stats: Stats, total: number): string {
 
 export function toSvg(stats: Stats, options: ExportOptions = {}): string {
   const folded = foldStacks(stats, options);
-  const root: Node = { label: "all", count: 0, kids: new Map() };
+  const root: Node = { label: "all", count: 0, tiers: new Map(), kids: new Map() };
   let depth = 0;
-  for (const { frames, count } of folded.stacks) {
+  for (const { frames, tiers, count } of folded.stacks) {
     root.count += count;
     let node = root;
-    for (const label of frames) {
+    frames.forEach((label, i) => {
       let next = node.kids.get(label);
       if (next === undefined) {
-        next = { label, count: 0, kids: new Map() };
+        next = { label, count: 0, tiers: new Map(), kids: new Map() };
         node.kids.set(label, next);
       }
       next.count += count;
+      if (tiers[i] !== "") next.tiers.set(tiers[i], (next.tiers.get(tiers[i]) ?? 0) + count);
       node = next;
-    }
+    });
     depth = Math.max(depth, frames.length);
   }
   const total = root.count;
@@ -118,9 +132,11 @@ export function toSvg(stats: Stats, options: ExportOptions = {}): string {
     const px = PAD + x * scale;
     const py = height - BOTTOM - (level + 1) * FRAME_HEIGHT;
     const info = folded.info.get(node.label);
-    const kind: Kind = info?.kind ?? "other";
+    const tier = mainTier(node.tiers);
+    const kind: Kind = kindOf(info?.full ?? node.label, tier === undefined ? undefined : { tier });
     const share = ((100 * node.count) / total).toFixed(2);
-    const tip = `${node.label}: ${node.count} ${node.count === 1 ? "sample" : "samples"} (${share}%)`;
+    let tip = `${node.label}: ${node.count} ${node.count === 1 ? "sample" : "samples"} (${share}%)`;
+    if (node.tiers.size > 0) tip += `; ${tierText(node.tiers)}`;
     const text = fitText(w >= (node.label.length + 1) * CHAR_WIDTH ? node.label : info?.name ?? node.label, w);
     out.push(
       `<g class="f"><title>${escapeXml(tip)}</title>` +
