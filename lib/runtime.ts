@@ -40,12 +40,17 @@ export function childCommand(
   args: string[],
   symbolDir: string,
   env: Record<string, string | undefined>,
+  o: { lines?: boolean } = {},
 ): ChildCommand {
   if (rt.name === "deno") {
     const userFlags = env.DENO_V8_FLAGS ? env.DENO_V8_FLAGS.split(",") : [];
+    // The perf map goes to our own directory, not /tmp; with lines, V8 also writes a
+    // jitdump whose line tables place optimized code in its (inlined) functions.
+    const flags = [...DENO_V8_FLAGS, `--perf-basic-prof-path=${symbolDir}`];
+    if (o.lines) flags.push("--perf-prof", `--perf-prof-path=${symbolDir}`);
     return {
       cmd: rt.execPath,
-      args: ["run", "-A", `--v8-flags=${[...DENO_V8_FLAGS, ...userFlags].join(",")}`, "--preload", agent, program, ...args],
+      args: ["run", "-A", `--v8-flags=${[...flags, ...userFlags].join(",")}`, "--preload", agent, program, ...args],
       env: {},
     };
   }

@@ -3,7 +3,7 @@
 // frames and saves the log (-o) or prints a summary. Exits with the program's status.
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import process from "node:process";
 import { spawn } from "node:child_process";
 import { VmprofError } from "../errors.ts";
@@ -17,6 +17,7 @@ import { AGENT_ENV, type AgentSettings } from "../agent/start.ts";
 import { finishLog, type FinishResult } from "../symbols/finish.ts";
 import { renderSummary } from "../view/terminal.ts";
 import { say } from "./command.ts";
+import { serveProfiles } from "./view.ts";
 
 const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGTERM: 15 };
@@ -54,14 +55,12 @@ export async function profileProgram(a: ProfileArgs): Promise<ProfileRun> {
     // just before exit are lost (docs/SYMBOLS.md), on tmpfs they are all there.
     const symbolDir = mkdtempSync(join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "vmprof-js-sym-"));
     cleanup.push(symbolDir);
-    const cmd = childCommand(rt, agent, program, a.args, symbolDir, process.env);
+    const cmd = childCommand(rt, agent, program, a.args, symbolDir, process.env, { lines: a.lines });
     const env = { ...process.env, ...cmd.env, [AGENT_ENV]: JSON.stringify(settings) };
     const { code, signal } = await run(cmd.cmd, cmd.args, env);
     const status = signal ? 128 + (SIGNAL_NUMBERS[signal] ?? 0) : code ?? 1;
     if (!existsSync(spool) || statSync(spool).size === 0) return { status };
     const result = finishLog(spool, { symbolDir });
-    const pid = result.raw.meta.get("pid");
-    if (pid) rmSync(`/tmp/perf-${pid}.map`, { force: true });
     return { status, result };
   } finally {
     for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
@@ -113,9 +112,14 @@ export async function profileCommand(a: ProfileArgs): Promise<number> {
     const named = result.samples ? ` (${(100 * result.named / result.samples).toFixed(1)}% named)` : "";
     const secs = ((Date.now() - started) / 1000).toFixed(2);
     say(`${result.samples} samples${named} in ${secs} s written to ${a.output}${how ? ` (${how})` : ""}`);
-  } else {
+  } else if (!a.web) {
     process.stderr.write(renderSummary(new Stats(parseLog(result.bytes))));
     if (how) say(how);
+  } else {
+    say(`${result.samples} samples${how ? ` (${how})` : ""}`);
+  }
+  if (a.web) {
+    await serveProfiles([{ label: basename(a.program), profile: parseLog(result.bytes) }], { port: a.port, open: a.open });
   }
   return status;
 }

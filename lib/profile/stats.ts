@@ -1,6 +1,6 @@
 // Stats: vmprof's Stats API over a parsed Profile — names, call tree, flat table, threads, meta.
 
-import type { Profile } from "../format/reader.ts";
+import type { Profile, Sample } from "../format/reader.ts";
 import { buildTree, type Tree, type TreeKeys } from "./tree.ts";
 import { parseName } from "./names.ts";
 
@@ -213,6 +213,39 @@ export class Stats {
     return rows.sort((x, y) =>
       y.self - x.self || y.total - x.total || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)
     );
+  }
+
+  /** Thread id -> name, from the log's `thread:<tid>` META records. */
+  threadNames(): Map<number, string> {
+    const out = new Map<number, string>();
+    for (const [k, v] of this.profile.meta) {
+      if (k.startsWith("thread:")) out.set(Number(k.slice(7)), v);
+    }
+    return out;
+  }
+
+  /**
+   * A Stats over the samples `keep` accepts (same symbols, META and tier tables; the kinds
+   * are filtered along). For one thread: `stats.filter((s) => s.thread === tid)`.
+   */
+  filter(keep: (sample: Sample, index: number) => boolean): Stats {
+    const letters = this.profile.meta.get(META_KINDS);
+    const samples: Sample[] = [];
+    let kinds = "";
+    this.profile.samples.forEach((s, i) => {
+      if (!keep(s, i)) return;
+      samples.push(s);
+      if (letters) kinds += letters[i] ?? "";
+    });
+    const meta = new Map(this.profile.meta);
+    if (letters) meta.set(META_KINDS, kinds);
+    return new Stats({ ...this.profile, samples, meta });
+  }
+
+  /** The threads whose id equals `which` or whose name starts with it. */
+  threadsMatching(which: string): number[] {
+    const names = this.threadNames();
+    return [...this.threads().keys()].filter((t) => String(t) === which || (names.get(t) ?? "").startsWith(which));
   }
 
   /** Thread id -> samples, in order of first appearance. */

@@ -17,6 +17,12 @@ export interface CodeRange {
   kind: "js" | "builtin" | "stub" | "regexp" | "interpreter" | "wasm" | "other";
   /** JSC code block hash (the six characters after '#'). */
   hash?: string;
+  /**
+   * Source position of each stretch of the code (V8 jitdump debug info, optimized code
+   * only): from offsets[i] bytes into the code on, the code is at files[i]:lines[i]:cols[i].
+   * With inlining, that is the position in the innermost inlined function.
+   */
+  positions?: { offsets: number[]; lines: number[]; cols: number[]; files: (string | undefined)[] };
 }
 
 /**

@@ -33,9 +33,27 @@ export interface FinishResult extends SymbolizeResult {
 export function sourceFor(raw: Profile, symbolDir?: string): SymbolSource | undefined {
   const pid = Number(raw.meta.get("pid"));
   if (!pid) return undefined;
-  if (raw.meta.get("runtime") === "deno") return perfMapSource(pid);
+  if (raw.meta.get("runtime") === "deno") {
+    const map = perfMapSource(pid, symbolDir ? { dir: symbolDir } : {});
+    if (!symbolDir) return map;
+    // With --lines, V8's jitdump adds line tables for optimized code to the map's names.
+    const dump = jitdumpSource(symbolDir, pid, { quietMs: 0 });
+    return { name: "perf map + jitdump", load: () => withPositions(map.load(), dump.load()) };
+  }
   if (raw.meta.get("runtime") === "bun" && symbolDir) return jitdumpSource(symbolDir, pid);
   return undefined;
+}
+
+/** The perf map's ranges, with the line tables of the jitdump's copy of the same code. */
+function withPositions(ranges: CodeRange[], dumped: CodeRange[]): CodeRange[] {
+  const byStart = new Map<number, CodeRange>();
+  for (const d of dumped) if (d.positions) byStart.set(d.start, d);
+  if (byStart.size === 0) return ranges;
+  for (const r of ranges) {
+    const d = byStart.get(r.start);
+    if (d && d.size === r.size) r.positions = d.positions;
+  }
+  return ranges;
 }
 
 function readAgentInfo(spool: string): AgentInfo {

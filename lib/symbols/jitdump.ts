@@ -74,7 +74,7 @@ export function parseJitdumpFull(bytes: Uint8Array, seqBase = 0): JitdumpResult 
   const len = bytes.length;
   const ranges: CodeRange[] = [];
   const byStart = new Map<number, CodeRange>();
-  const pendingDebug = new Map<number, { file?: string; line: number; col: number }>();
+  const pendingDebug = new Map<number, { file?: string; line: number; col: number; positions: NonNullable<CodeRange["positions"]> }>();
   let truncated = false, closed = false;
   let off = dv.getUint32(8, le); // header total_size: where the first record starts
   if (off < FILE_HEADER_SIZE) off = FILE_HEADER_SIZE;
@@ -116,6 +116,7 @@ export function parseJitdumpFull(bytes: Uint8Array, seqBase = 0): JitdumpResult 
           r.line = dbg.line;
           if (dbg.col > 0) r.col = dbg.col;
         }
+        if (dbg.positions.offsets.length > 0) r.positions = dbg.positions;
       }
       ranges.push(r);
       byStart.set(codeAddr, r);
@@ -153,7 +154,27 @@ export function parseJitdumpFull(bytes: Uint8Array, seqBase = 0): JitdumpResult 
           const col = dv.getUint32(p + 12, le);
           const e = indexOfZero(bytes, p + 16, recEnd);
           const file = e > p + 16 ? urlToFile(utf8(bytes, p + 16, e)) : undefined;
-          pendingDebug.set(codeAddr, { file, line, col });
+          // The whole table: code address -> position, in code order.
+          const positions: NonNullable<CodeRange["positions"]> = { offsets: [], lines: [], cols: [], files: [] };
+          let q = p;
+          let prevAt = -1, prevLen = -1, prevFile: string | undefined;
+          for (let i = 0; i < n && q + 16 < recEnd; i++) {
+            const end = indexOfZero(bytes, q + 16, recEnd);
+            if (end < 0) break;
+            positions.offsets.push(u64(dv, q, le) - codeAddr);
+            positions.lines.push(dv.getUint32(q + 8, le));
+            positions.cols.push(dv.getUint32(q + 12, le));
+            // Consecutive entries nearly always name the same file: decode it once.
+            const len = end - (q + 16);
+            if (len !== prevLen || !sameBytes(bytes, prevAt, q + 16, len)) {
+              prevFile = len > 0 ? urlToFile(utf8(bytes, q + 16, end)) : undefined;
+              prevAt = q + 16;
+              prevLen = len;
+            }
+            positions.files.push(prevFile);
+            q = end + 1;
+          }
+          pendingDebug.set(codeAddr, { file, line, col, positions });
         }
       }
     } else if (id === REC_CLOSE) {
@@ -163,6 +184,12 @@ export function parseJitdumpFull(bytes: Uint8Array, seqBase = 0): JitdumpResult 
     consumed = off;
   }
   return { header, ranges, truncated, closed, consumed };
+}
+
+function sameBytes(b: Uint8Array, a: number, c: number, len: number): boolean {
+  if (a < 0) return false;
+  for (let i = 0; i < len; i++) if (b[a + i] !== b[c + i]) return false;
+  return true;
 }
 
 const JSC_RE = /^JSC-([A-Za-z0-9]+): ?(.*)$/s;

@@ -325,21 +325,39 @@ export function remapDenoTypeScript(ranges: CodeRange[], opts: { denoDir?: strin
   const denoDir = opts.denoDir ?? process.env.DENO_DIR ??
     join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "deno");
   const maps = new Map<string, SourceMap | null>();
+  const mapOf = (file: string): SourceMap | null => {
+    let map = maps.get(file);
+    if (map === undefined) {
+      map = file.startsWith("/") && /\.(m?ts|cts|tsx|jsx)$/.test(file)
+        ? loadDenoSourceMap(join(denoDir, "gen", "file", file + ".js"), file)
+        : null;
+      maps.set(file, map);
+    }
+    return map;
+  };
   let changed = 0;
   for (const r of ranges) {
-    if (r.kind !== "js" || !r.file || r.line === undefined || !/\.(m?ts|cts|tsx|jsx)$/.test(r.file)) continue;
-    if (!r.file.startsWith("/")) continue;
-    let map = maps.get(r.file);
-    if (map === undefined) {
-      map = loadDenoSourceMap(join(denoDir, "gen", "file", r.file + ".js"), r.file);
-      maps.set(r.file, map);
+    if (r.kind !== "js" || !r.file) continue;
+    const map = mapOf(r.file);
+    if (map && r.line !== undefined) {
+      const to = map.lookup(r.line - 1, (r.col ?? 1) - 1);
+      if (to) {
+        r.line = to.line + 1;
+        r.col = to.col + 1;
+        changed++;
+      }
     }
-    if (!map) continue;
-    const to = map.lookup(r.line - 1, (r.col ?? 1) - 1);
-    if (!to) continue;
-    r.line = to.line + 1;
-    r.col = to.col + 1;
-    changed++;
+    // Line tables (optimized code, with --lines) point into the same transpiled text.
+    const pos = r.positions;
+    if (!pos) continue;
+    for (let i = 0; i < pos.lines.length; i++) {
+      const m = mapOf(pos.files[i] ?? r.file);
+      const to = m && pos.lines[i] > 0 ? m.lookup(pos.lines[i] - 1, Math.max(0, pos.cols[i] - 1)) : undefined;
+      if (to) {
+        pos.lines[i] = to.line + 1;
+        pos.cols[i] = to.col + 1;
+      }
+    }
   }
   return changed;
 }

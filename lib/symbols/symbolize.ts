@@ -88,13 +88,91 @@ export function codeName(r: CodeRange): string {
 
 const OUR_LIBRARY = /libvmprof\.so$/;
 
+/** A frame found in a line table: its key and the line it was at (0: unknown). */
+interface Frame {
+  key: number;
+  line: number;
+}
+
+interface FunctionStart {
+  line: number;
+  col: number;
+  range: CodeRange;
+}
+
+/** JS functions by file, sorted by where they start (one entry per function). */
+function functionStarts(index: CodeIndex): Map<string, FunctionStart[]> {
+  const out = new Map<string, FunctionStart[]>();
+  const seen = new Set<string>();
+  for (const r of index.visible()) {
+    if (r.kind !== "js" || !r.file || !r.line) continue;
+    const id = `${r.file}:${r.line}:${r.col ?? 0}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    let list = out.get(r.file);
+    if (!list) out.set(r.file, list = []);
+    list.push({ line: r.line, col: r.col ?? 0, range: r });
+  }
+  for (const list of out.values()) list.sort((a, b) => a.line - b.line || a.col - b.col);
+  return out;
+}
+
+/** The function that starts last at or before file:line:col (the innermost one, for code that is not nested). */
+function functionAt(starts: Map<string, FunctionStart[]>, file: string, line: number, col: number): CodeRange | undefined {
+  const list = starts.get(file);
+  if (!list) return undefined;
+  let lo = 0, hi = list.length - 1, found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const f = list[mid];
+    if (f.line < line || (f.line === line && f.col <= col)) {
+      found = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return found >= 0 ? list[found].range : undefined;
+}
+
+/**
+ * The frames a pc of optimized code stands for, outermost first: the code's own function
+ * (with the line when the position is its own), then the inlined function the line
+ * table places the pc in. Null when the code has no line table.
+ */
+function inlinedFrames(
+  r: CodeRange | undefined,
+  pc: number,
+  starts: Map<string, FunctionStart[]>,
+  keyOf: (r: CodeRange) => number,
+): Frame[] | null {
+  const pos = r?.positions;
+  if (!r || !pos || pos.offsets.length === 0) return null;
+  const off = pc - r.start;
+  let lo = 0, hi = pos.offsets.length - 1, i = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (pos.offsets[mid] <= off) {
+      i = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  if (i < 0) return [{ key: keyOf(r), line: 0 }];
+  const file = pos.files[i] ?? r.file;
+  const line = pos.lines[i];
+  const inner = file ? functionAt(starts, file, line, pos.cols[i]) : undefined;
+  if (!inner || codeName(inner) === codeName(r)) return [{ key: keyOf(r), line }];
+  return [{ key: keyOf(r), line: 0 }, { key: keyOf({ ...inner, tier: r.tier }), line }];
+}
+
 export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = {}): SymbolizeResult {
   const modules = parseMaps(raw.meta.get("maps"));
   const names = new Map<number, string>(); // key -> VIRTUAL_IP name
   const nativeNames = new Map<number, string>();
   const keyOfFunction = new Map<string, number>(); // one key per function and tier
   const tierOfKey: Record<number, string> = {};
-  const lineOfKey = new Map<number, number>();
   const pcCache = new Map<number, number>(); // raw frame -> key (0: folded away)
 
   // One key per function and tier: the names are equal, the tiers table tells them apart,
@@ -110,7 +188,6 @@ export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = 
       while (names.has(key)) key += 2;
       keyOfFunction.set(identity, key);
       names.set(key, name);
-      lineOfKey.set(key, r.line ?? 0);
       if (r.tier) tierOfKey[key] = r.tier;
     }
     return key;
@@ -166,7 +243,19 @@ export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = 
   if (raw.startMicros !== undefined) w.time(raw.startMicros);
 
   let named = 0;
-  const bodies: { stack: number[]; thread: number; rss: number }[] = [];
+  // Optimized code's line tables (V8 jitdump) place a pc in the innermost inlined function:
+  // when that is another function, it becomes a frame of its own inside the code's frame.
+  const functionsByFile = functionStarts(index);
+  const positionCache = new Map<number, Frame[] | null>();
+  const framesAt = (pc: number, leaf: boolean): Frame[] | null => {
+    const at = leaf ? pc : pc - 1; // a return address is just past its call
+    let f = positionCache.get(at);
+    if (f === undefined) positionCache.set(at, f = inlinedFrames(index.lookup(at), at, functionsByFile, jsKey));
+    return f;
+  };
+
+  let withLines = 0;
+  const bodies: { stack: number[]; lines: number[]; thread: number; rss: number }[] = [];
   const kinds: string[] = [];
   for (const s of raw.samples) {
     const leaf = s.stack[s.stack.length - 1];
@@ -174,32 +263,47 @@ export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = 
     if (kind === undefined) kindCache.set(leaf, kind = kindOf(leaf));
     kinds.push(kind);
     const stack: number[] = [];
+    const lines: number[] = [];
     let hasJs = false;
-    for (const pc of s.stack) {
+    for (let i = 0; i < s.stack.length; i++) {
+      const pc = s.stack[i];
       let key = pcCache.get(pc);
       if (key === undefined) pcCache.set(pc, key = resolve(pc));
       if (key === SYNTHETIC.interpreter && !hasJs && o.topLevel) key = jsKey(o.topLevel);
       if (key === 0) continue;
       if (key % 2 === 0 && key !== SYNTHETIC.unknownJit && key !== SYNTHETIC.interpreter) hasJs = true;
-      stack.push(key);
+      const inner = key % 2 === 0 && pc < LLINT_TAG ? framesAt(pc, i === s.stack.length - 1) : null;
+      if (inner) {
+        stack.push(key);
+        lines.push(inner[0].line);
+        for (let j = 1; j < inner.length; j++) {
+          stack.push(inner[j].key);
+          lines.push(inner[j].line);
+        }
+      } else {
+        stack.push(key);
+        lines.push(0);
+      }
     }
     if (hasJs) named++;
     if (stack.length === 0) {
       stack.push(SYNTHETIC.native);
+      lines.push(0);
       names.set(SYNTHETIC.native, SYNTHETIC_NAMES[SYNTHETIC.native]);
     }
-    bodies.push({ stack, thread: s.thread, rss: s.rss });
+    if (lines[lines.length - 1] > 0) withLines++;
+    bodies.push({ stack, lines, thread: s.thread, rss: s.rss });
   }
 
   for (const [k, v] of raw.meta) if (k !== "maps") w.meta(k, v);
   w.meta("named_samples", String(named));
   w.meta(META_TIERS, JSON.stringify(tierOfKey));
   w.meta(META_KINDS, kinds.join(""));
-  if (o.lines) w.meta("lines", "definition"); // the line of each function's definition
+  // Lines come from optimized code's line tables only: say for how many samples.
+  if (o.lines) w.meta("lines_known", `${withLines}/${raw.samples.length}`);
   const memory = (flags & Flag.MEMORY) !== 0;
   for (const b of bodies) {
-    const lines = o.lines ? b.stack.map((k) => lineOfKey.get(k) || 1) : undefined;
-    w.sample(b.stack, b.thread, memory ? b.rss : undefined, lines);
+    w.sample(b.stack, b.thread, memory ? b.rss : undefined, o.lines ? b.lines : undefined);
   }
   for (const [k, v] of names) w.symbol(k, v);
   for (const [k, v] of nativeNames) w.nativeSymbol(k, v);

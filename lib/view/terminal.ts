@@ -1,6 +1,7 @@
 // Plain-text views of a profile (vmprofshow tree/flat and the end-of-run summary), as pure string functions.
 
-import { REAL_TIME } from "../format/constants.ts";
+import { readFileSync } from "node:fs";
+import { LINES, MEMORY, REAL_TIME } from "../format/constants.ts";
 import { location, parseName } from "../profile/names.ts";
 import type { FlatRow, Stats } from "../profile/stats.ts";
 import { byCountDesc, type Tree } from "../profile/tree.ts";
@@ -175,6 +176,102 @@ export function renderSplit(stats: Stats): string[] {
   const tiers = [...stats.tierTotals()].map(([t, c]) => `${t} ${pct(c, stats.samples, 0)}%`).join(", ");
   if (tiers) out.push(`by tier: ${tiers}`);
   return out;
+}
+
+/** One line per thread: id, name, samples, share and its hottest function by self time. */
+export function renderThreads(stats: Stats): string {
+  const names = stats.threadNames();
+  const out = [`${"thread".padStart(8)}  ${"name".padEnd(16)} ${"samples".padStart(8)}  ${"share".padStart(6)}  top function`];
+  for (const [tid, n] of [...stats.threads()].sort((a, b) => b[1] - a[1])) {
+    const top = stats.filter((s) => s.thread === tid).flat()[0];
+    const name = top ? parseName(top.name).name : "";
+    out.push(`${String(tid).padStart(8)}  ${(names.get(tid) ?? "?").padEnd(16)} ${String(n).padStart(8)}  ${pct(n, stats.samples, 1).padStart(5)}%  ${name}`);
+  }
+  return out.join("\n") + "\n";
+}
+
+export interface LinesOptions {
+  /** Only functions whose name contains this. */
+  filter?: string;
+  /** At most this many functions (default 10). */
+  limit?: number;
+}
+
+/**
+ * vmprofshow's `lines`: per function, the samples at each of its lines, with the source
+ * text when the file is readable. Says what share of samples carried a line at all.
+ */
+export function renderLines(stats: Stats, o: LinesOptions = {}): string {
+  const p = stats.profile;
+  if ((p.flags & LINES) === 0) return "this log has no line numbers: profile with --lines\n";
+  const { canon } = stats.treeKeys();
+  const perFn = new Map<number, { hits: number; lines: Map<number, number> }>();
+  let known = 0;
+  for (const s of p.samples) {
+    if (!s.lines) continue;
+    if (s.lines[s.lines.length - 1] > 0) known++;
+    const seen = new Set<string>();
+    for (let i = 0; i < s.stack.length; i++) {
+      const addr = canon?.get(s.stack[i]) ?? s.stack[i];
+      const line = s.lines[i];
+      let f = perFn.get(addr);
+      if (!f) perFn.set(addr, f = { hits: 0, lines: new Map() });
+      if (!seen.has(`${addr}`)) {
+        seen.add(`${addr}`);
+        f.hits++;
+      }
+      if (line > 0 && !seen.has(`${addr}:${line}`)) {
+        seen.add(`${addr}:${line}`);
+        f.lines.set(line, (f.lines.get(line) ?? 0) + 1);
+      }
+    }
+  }
+  const out: string[] = [];
+  const fns = [...perFn].filter(([a, f]) => f.lines.size > 0 && (!o.filter || stats.getName(a).includes(o.filter)))
+    .sort((x, y) => y[1].hits - x[1].hits).slice(0, o.limit ?? 10);
+  for (const [addr, f] of fns) {
+    const n = parseName(stats.getName(addr));
+    let source: string[] = [];
+    try {
+      source = readFileSync(n.file, "utf8").split("\n");
+    } catch {
+      // not readable here: counts only
+    }
+    out.push(`Function: ${n.name} at line ${n.line}`, `File: ${n.file}`, `Total hits: ${f.hits}`, "");
+    out.push(`${"Line".padStart(6)} ${"Hits".padStart(8)} ${"% Time".padStart(7)}  Line Contents`);
+    out.push("=".repeat(40));
+    for (const [line, hits] of [...f.lines].sort((a, b) => a[0] - b[0])) {
+      const text = (source[line - 1] ?? "").slice(0, MAX_WIDTH - 26);
+      out.push(`${String(line).padStart(6)} ${String(hits).padStart(8)} ${pct(hits, f.hits, 1).padStart(6)}%  ${text}`);
+    }
+    out.push("");
+  }
+  if (fns.length === 0) out.push(o.filter ? `no function matching "${o.filter}" has line numbers` : "no samples have line numbers");
+  out.push(`lines known for ${pct(known, p.samples.length, 1)}% of samples (the innermost frame)`);
+  return out.join("\n") + "\n";
+}
+
+/** Peak and growth of the resident set size (--memory), and a coarse chart over the run. */
+export function renderMemory(stats: Stats): string {
+  const p = stats.profile;
+  if ((p.flags & MEMORY) === 0) return "this log has no memory samples: profile with --memory\n";
+  const rss = p.samples.map((s) => s.rss).filter((r) => r > 0);
+  if (rss.length === 0) return "no memory samples\n";
+  const mb = (kb: number) => `${(kb / 1024).toFixed(1)} MB`;
+  const peak = Math.max(...rss);
+  const first = rss[0], last = rss[rss.length - 1];
+  const cols = Math.min(60, rss.length);
+  const chart: number[] = [];
+  for (let c = 0; c < cols; c++) {
+    const slice = rss.slice(Math.floor((c * rss.length) / cols), Math.floor(((c + 1) * rss.length) / cols));
+    chart.push(Math.max(...slice));
+  }
+  const lo = Math.min(...chart), span = Math.max(1, peak - lo);
+  const bars = "▁▂▃▄▅▆▇█";
+  return [
+    `RSS: start ${mb(first)}, end ${mb(last)}, peak ${mb(peak)}, growth ${last >= first ? "+" : ""}${mb(last - first)}`,
+    `${mb(lo).padStart(9)} ${chart.map((v) => bars[Math.min(7, Math.floor(((v - lo) / span) * 8))]).join("")} ${mb(peak)}`,
+  ].join("\n") + "\n";
 }
 
 export function renderSummary(stats: Stats, o: SummaryOptions = {}): string {
