@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { VmprofError } from "./errors.ts";
 import { checkPeriod, DEFAULT_PERIOD } from "./session.ts";
 import { numberOption, parseOptions } from "./commands/command.ts";
+import { checkPort } from "./server/local.ts";
 
 export const PROFILE_USAGE = `usage: cli.ts [options] [--] PROGRAM [ARGS...]   profile PROGRAM (a .ts/.js file)
   -o, --output FILE      save the log to FILE (otherwise print a summary)
@@ -13,6 +14,10 @@ export const PROFILE_USAGE = `usage: cli.ts [options] [--] PROGRAM [ARGS...]   p
       --real-time        sample wall-clock time instead of CPU time
       --memory           record the resident set size with each sample
       --all-threads      sample every thread, runtime helper threads too
+      --web              when the program ends, show the profile as a web page on 127.0.0.1
+                         (prints the URL, serves until Ctrl-C; -o also saves the log)
+      --port N           --web: serve on port N (default: a free port)
+      --no-open          --web: only print the URL, do not start a browser
       --config FILE.ini  read these options from FILE (the command line wins)
   -h, --help             show this help
   -v, --version          print the version`;
@@ -28,6 +33,12 @@ export interface ProfileArgs {
   realTime: boolean;
   memory: boolean;
   allThreads: boolean;
+  /** Serve the profile in the web viewer when the program ends. */
+  web: boolean;
+  /** --web: the port (0: any free port). */
+  port: number;
+  /** --web: start a browser on the URL. */
+  open: boolean;
 }
 
 export type Args = ProfileArgs | { command: "help" } | { command: "version" };
@@ -40,6 +51,9 @@ const PROFILE_OPTIONS = {
   "real-time": { type: "boolean" },
   memory: { type: "boolean" },
   "all-threads": { type: "boolean" },
+  web: { type: "boolean" },
+  port: { type: "string" },
+  "no-open": { type: "boolean" },
   config: { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "v" },
@@ -124,5 +138,8 @@ export function parseProfileArgs(argv: string[], readFile: (p: string) => string
     realTime: !!v["real-time"],
     memory: !!v.memory,
     allThreads: !!v["all-threads"],
+    web: !!v.web,
+    port: checkPort(numberOption(v.port, "port", 0)),
+    open: !v["no-open"],
   };
 }

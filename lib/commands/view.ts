@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { VmprofError } from "../errors.ts";
 import type { Profile } from "../format/reader.ts";
 import { readAnyProfile } from "../import/any.ts";
-import { type LocalServer, type Route, serveLocal } from "../server/local.ts";
+import { checkPort, type LocalServer, type Route, serveLocal } from "../server/local.ts";
 import { encodeWebProfile } from "../view/web-data.ts";
 import { type Command, numberOption, parseOptions, say } from "./command.ts";
 
@@ -30,14 +30,6 @@ export function parseViewArgs(argv: string[]): ViewArgs {
   }
   if (positionals.length > 2) throw new VmprofError("BAD_OPTION", `view: unexpected argument "${positionals[2]}"`);
   return { logs: positionals, port: checkPort(numberOption(values.port, "port", 0)), open: !values["no-open"] };
-}
-
-/** A port number for --port: 0 (any free port) .. 65535. */
-export function checkPort(n: number): number {
-  if (!Number.isInteger(n) || n < 0 || n > 65535) {
-    throw new VmprofError("BAD_OPTION", `--port must be a whole number in 0..65535, got ${n}`);
-  }
-  return n;
 }
 
 /** A saved profile: a vmprof log (ours or Python vmprof's) or a .cpuprofile, plain or gzipped. */

@@ -24,6 +24,14 @@ export interface ServeOptions {
 
 export const HOST = "127.0.0.1";
 
+/** A port number for --port: 0 (any free port) .. 65535. */
+export function checkPort(n: number): number {
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new VmprofError("BAD_OPTION", `--port must be a whole number in 0..65535, got ${n}`);
+  }
+  return n;
+}
+
 // Nothing but our own files: no inline scripts, no remote anything. Data from a profile is
 // never HTML, but a rule that forbids what the page does not need costs nothing.
 const SECURITY_HEADERS = {
@@ -40,9 +48,11 @@ const SECURITY_HEADERS = {
  * but GET and HEAD 405. A taken port is a VmprofError("IO").
  */
 export function serveLocal(routes: Map<string, Route>, o: ServeOptions = {}): Promise<LocalServer> {
-  const port = o.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    return Promise.reject(new VmprofError("BAD_OPTION", `--port must be a whole number in 0..65535, got ${port}`));
+  let port: number;
+  try {
+    port = checkPort(o.port ?? 0);
+  } catch (e) {
+    return Promise.reject(e);
   }
   const sockets = new Set<Socket>();
   let actualPort = port;

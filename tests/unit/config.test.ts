@@ -27,10 +27,10 @@ test("the program and its own options are passed through untouched", () => {
 });
 
 test("every profiling option", () => {
-  const a = parseCommandLine(["-p", "0.01", "-n", "--lines", "--real-time", "--memory", "--all-threads", "--output=o.log", "app.ts"]);
+  const a = parseCommandLine(["-p", "0.01", "-n", "--lines", "--real-time", "--memory", "--all-threads", "--output=o.log", "--web", "--port", "8123", "--no-open", "app.ts"]);
   assert.deepEqual(a, {
     command: "profile", program: "app.ts", args: [], output: "o.log", period: 0.01,
-    native: true, lines: true, realTime: true, memory: true, allThreads: true,
+    native: true, lines: true, realTime: true, memory: true, allThreads: true, web: true, port: 8123, open: false,
   });
 });
 
