@@ -7,6 +7,7 @@ import { Flag } from "../format/constants.ts";
 import type { Profile } from "../format/reader.ts";
 import { LogWriter } from "../format/writer.ts";
 import { CodeIndex, type CodeRange } from "./code-index.ts";
+import { nativeFrameName, NativeSymbolizer } from "./elf.ts";
 import { META_KINDS, META_TIERS } from "../profile/stats.ts";
 
 /** Raw frames at or above this carry a JSC interpreter frame's identity (zig/sampler.zig). */
@@ -169,6 +170,7 @@ function inlinedFrames(
 
 export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = {}): SymbolizeResult {
   const modules = parseMaps(raw.meta.get("maps"));
+  const natives = new NativeSymbolizer(modules);
   const names = new Map<number, string>(); // key -> VIRTUAL_IP name
   const nativeNames = new Map<number, string>();
   const keyOfFunction = new Map<string, number>(); // one key per function and tier
@@ -226,9 +228,14 @@ export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = 
     const m = moduleOf(modules, pc);
     if (m) {
       if (!o.native || OUR_LIBRARY.test(m.path)) return 0;
-      const key = pc % 2 === 1 ? pc : pc + 1;
-      const off = pc - m.lo + m.offset;
-      nativeNames.set(key, `n:${part(basename(m.path))}+0x${off.toString(16)}:0:${part(m.path)}`);
+      // One key per function symbol (all its pcs); without symbols, one per pc.
+      const f = natives.lookup(pc);
+      const at = f?.symbolPc ?? pc;
+      const key = at % 2 === 1 ? at : at + 1;
+      if (!nativeNames.has(key)) {
+        const name = f ? nativeFrameName(f) : `${basename(m.path)}+0x${(pc - m.lo + m.offset).toString(16)}`;
+        nativeNames.set(key, `n:${part(name)}:0:${part(m.path)}`);
+      }
       return key;
     }
     // Executable memory that no module backs and no symbol source names: JIT code.
