@@ -1,0 +1,71 @@
+// Runtime awareness on both runtimes: JIT tiers over time, the kind split, .ts files and
+// lines, --lines on a hot line, --memory on a growing program.
+import t from "tap";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { cli, digest, ROOT, runArgs, tempDir } from "../helpers.mjs";
+
+function perSample(runtime, log, fn) {
+  const [cmd, argv] = runArgs(runtime, join(ROOT, "tests/samples.ts"), [log, fn]);
+  const r = spawnSync(cmd, argv, { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+const warmup = join(ROOT, "tests/fixtures/warmup.ts");
+const OPTIMIZED = { deno: ["turbofan", "maglev"], bun: ["dfg", "ftl"] };
+const RANK = { ignition: 0, sparkplug: 1, maglev: 2, turbofan: 3, llint: 0, baseline: 1, dfg: 2, ftl: 3 };
+const HOT_LINE = readFileSync(warmup, "utf8").split("\n").findIndex((l) => l.includes("the hot line")) + 1;
+const WORK_LINE = readFileSync(warmup, "utf8").split("\n").findIndex((l) => l.startsWith("function work")) + 1;
+
+for (const runtime of ["deno", "bun"]) {
+  t.test(`${runtime}: a warmed function shows its tier rising; the split adds up`, async (t) => {
+    const log = join(tempDir(), "warm.log");
+    const r = cli(runtime, ["-o", log, "-p", "0.0002", "--real-time", warmup, "1"]);
+    t.equal(r.status, 0, "profiled", { stderr: r.stderr });
+    const { samples, split } = perSample(runtime, log, "work");
+    const tiers = samples.filter((s) => s.tier).map((s) => s.tier);
+    t.ok(tiers.length > 500, `work() sampled with tiers (${tiers.length})`);
+    const first = tiers.slice(0, 5), last = tiers.slice(-200);
+    t.ok(RANK[tiers[0]] < RANK[tiers[tiers.length - 1]], `first samples in a lower tier than the last (${first} … ${tiers.at(-1)})`);
+    t.ok(last.every((x) => OPTIMIZED[runtime].includes(x)), `last samples optimized (${[...new Set(last)]})`);
+    t.match(split, /^JIT \d+%/, `split line (${split})`);
+    const d = digest(runtime, log);
+    const work = Object.keys(d.functions).find((n) => n.startsWith("work "));
+    t.equal(work, `work (${warmup}:${WORK_LINE})`, "the .ts file and the line of the definition");
+  });
+
+  t.test(`${runtime}: --lines`, async (t) => {
+    const log = join(tempDir(), "lines.log");
+    const r = cli(runtime, ["--lines", "-o", log, warmup, "1"]);
+    t.equal(r.status, 0, "profiled", { stderr: r.stderr });
+    const show = cli(runtime, ["show", log, "lines", "--filter", "work"]);
+    t.equal(show.status, 0);
+    t.match(show.stdout, /lines known for \d+(\.\d)?% of samples/, "states the share with lines");
+    const { samples, linesKnown } = perSample(runtime, log, "work");
+    const lines = samples.map((s) => s.line).filter((l) => l > 0);
+    if (runtime === "deno") {
+      const onHot = lines.filter((l) => l === HOT_LINE).length;
+      t.ok(onHot / lines.length > 0.8, `most samples on the hot line ${HOT_LINE} (${onHot}/${lines.length})`);
+      t.match(show.stdout, new RegExp(`\\s${HOT_LINE}\\s+\\d+\\s+\\d+\\.\\d%.*the hot line`), "lines view shows the hot line's text");
+    } else {
+      // JSC's jitdump has no line tables: the log says so rather than guessing.
+      t.equal(lines.length, 0, "no invented lines");
+      t.match(linesKnown, /^0\//, `lines_known META (${linesKnown})`);
+    }
+  });
+
+  t.test(`${runtime}: --memory shows RSS rising`, async (t) => {
+    const log = join(tempDir(), "mem.log");
+    const r = cli(runtime, ["--memory", "-o", log, join(ROOT, "tests/fixtures/grow.ts"), "1"]);
+    t.equal(r.status, 0, "profiled", { stderr: r.stderr });
+    const d = digest(runtime, log);
+    const rss = d.rss.filter((x) => x > 0);
+    t.ok(rss.length > 500, `rss with every sample (${rss.length})`);
+    const head = rss.slice(0, 50).reduce((a, b) => a + b) / 50, tail = rss.slice(-50).reduce((a, b) => a + b) / 50;
+    t.ok(tail > head * 1.5, `RSS rises (${Math.round(head / 1024)} MB → ${Math.round(tail / 1024)} MB)`);
+    const show = cli(runtime, ["show", log, "memory"]);
+    t.match(show.stdout, /RSS: start .* MB, end .* MB, peak .* MB, growth \+/, "show memory: peak and growth");
+  });
+}
