@@ -60,7 +60,7 @@ export async function profileProgram(a: ProfileArgs): Promise<ProfileRun> {
     const { code, signal } = await run(cmd.cmd, cmd.args, env);
     const status = signal ? 128 + (SIGNAL_NUMBERS[signal] ?? 0) : code ?? 1;
     if (!existsSync(spool) || statSync(spool).size === 0) return { status };
-    const result = finishLog(spool, { symbolDir });
+    const result = finishLog(spool, { symbolDir, program });
     return { status, result };
   } finally {
     for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });

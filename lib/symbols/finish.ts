@@ -21,6 +21,8 @@ import { LLINT_TAG, symbolize, type SymbolizeOptions, type SymbolizeResult } fro
 export interface FinishOptions extends SymbolizeOptions {
   /** Where JSC wrote its jitdump files (Bun). */
   symbolDir?: string;
+  /** The program's entry file, in case the agent could not say (a process killed by a signal). */
+  program?: string;
 }
 
 export interface FinishResult extends SymbolizeResult {
@@ -103,13 +105,14 @@ export function finishLog(spool: string, o: FinishOptions = {}): FinishResult {
   const info = readAgentInfo(spool);
   if (raw.meta.get("runtime") === "deno") remapDenoTypeScript(ranges);
   // The entry file is missing from the loaded files when the program exits while loading.
-  const files = [...new Set([...(info.files ?? []), ...(info.main ? [info.main] : [])])];
+  const main = info.main ?? o.program;
+  const files = [...new Set([...(info.files ?? []), ...(main ? [main] : [])])];
   if (raw.meta.get("runtime") === "bun" && files.length) locateFunctions(files, ranges);
   const result = symbolize(raw, new CodeIndex(ranges), {
     native: o.native ?? saved.native,
     lines: o.lines ?? saved.lines,
     interpreterNames: o.interpreterNames ?? interpreterRanges(info, ranges),
-    topLevel: info.main ? { start: 0, size: 0, seq: -1, name: "<module>", kind: "js", tier: "llint", file: info.main, line: 1 } : undefined,
+    topLevel: main ? { start: 0, size: 0, seq: -1, name: "<module>", kind: "js", tier: "llint", file: main, line: 1 } : undefined,
   });
   return { ...result, raw, ranges: ranges.length };
 }

@@ -19,7 +19,7 @@ for (const runtime of ["deno", "bun"]) {
   for (const extra of [[], ["--memory"], ["--lines", "--real-time"]]) {
     t.test(`${runtime} ${extra.join(" ") || "default"}: python vmprof reads our log`, { skip: !hasVmprof && "python3 cannot import vmprof" }, async (t) => {
       const log = join(tempDir(), "py.log");
-      const r = cli(runtime, ["-o", log, ...extra, join(ROOT, "examples/fib.ts"), "25"]);
+      const r = cli(runtime, ["-o", log, ...extra, join(ROOT, "examples/fib.ts"), "30"]);
       t.equal(r.status, 0, "profiled", { stderr: r.stderr });
       const py = spawnSync("python3", ["-c", PY, log], { encoding: "utf8" });
       t.equal(py.status, 0, "python read it", { stderr: py.stderr });

@@ -69,8 +69,12 @@ test("ini file: keys as long options, booleans, comments; the command line wins"
 test("show options", () => {
   assert.deepEqual(parseShowArgs(["x.log", "flat", "--percent-cutoff", "2", "--no-native", "--limit", "5"]), {
     log: "x.log", view: "flat", prunePercent: 0, pruneLevel: Infinity, indent: 2,
-    percentCutoff: 2, noNative: true, limit: 5,
+    percentCutoff: 2, noNative: true, limit: 5, filter: undefined, thread: undefined,
   });
+  assert.deepEqual(
+    [parseShowArgs(["x.log", "lines", "--filter", "fib"]).filter, parseShowArgs(["x.log", "--thread", "worker-1"]).thread],
+    ["fib", "worker-1"],
+  );
   const t = parseShowArgs(["x.log", "--prune-percent", "1.5", "--prune-level", "3", "--indent", "4"]);
   assert.equal(t.prunePercent, 1.5);
   assert.equal(t.pruneLevel, 3);

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import process from "node:process";
 import { test } from "../harness.ts";
 import { VmprofError } from "../../lib/errors.ts";
 import { locateLibrary } from "../../lib/ffi/locate.ts";
@@ -57,7 +58,14 @@ test("sampler: enable, sample this thread, counters, stop/start counter, disable
       const end = Date.now() + ms;
       while (Date.now() < end) x += Math.sqrt(x + 1);
     };
-    spin(300);
+    // CPU time of this process while sampling runs (the machine may be busy: not wall time).
+    const cpuMs = (f: () => void) => {
+      const t0 = process.cpuUsage();
+      f();
+      const d = process.cpuUsage(t0);
+      return (d.user + d.system) / 1000;
+    };
+    let sampledMs = cpuMs(() => spin(300));
     assert.equal(native.stopSampling(), 1);
     assert.equal(native.stopSampling(), 2);
     const paused = native.stats().samples;
@@ -66,10 +74,11 @@ test("sampler: enable, sample this thread, counters, stop/start counter, disable
     assert.equal(native.startSampling(), 1);
     assert.equal(native.startSampling(), 0);
     assert.equal(native.startSampling(), 0, "the counter does not go below zero");
-    spin(200);
+    sampledMs += cpuMs(() => spin(200));
     const s = native.stats();
     assert.ok(s.samples > paused, "sampling resumed");
-    assert.ok(s.weight >= 300, `weight ${s.weight} ~ 1 per ms of CPU`);
+    // One period per ms of this thread's CPU time (the process's includes other threads).
+    assert.ok(s.weight >= 0.6 * sampledMs && s.weight <= 1.15 * sampledMs, `weight ${s.weight} ~ 1 per ms of CPU (${sampledMs.toFixed(0)} ms)`);
     assert.equal(s.threads, 1);
     assert.equal(s.dropped, 0);
     native.disable();
