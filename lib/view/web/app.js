@@ -39,7 +39,7 @@ const ROOT_COLOR = "#d6d6dc";
 const DIM_COLOR = "#ececef";
 
 /** What tests and curious users can look at: timings, latencies, the drawn frames. */
-const debug = (globalThis.vmprofDebug = { timings: {}, latency: {}, ready: false });
+const debug = (globalThis.vmprofDebug = { timings: {}, latency: {}, latencies: {}, ready: false });
 
 const state = {
   cur: 0,
@@ -195,9 +195,14 @@ function hoverFlame(t, n, e) {
 
 /** Records how long an interaction took, up to the next frame being painted. */
 function measure(kind, since) {
-  requestAnimationFrame(() => {
-    debug.latency[kind] = performance.now() - since;
-  });
+  // The frame callback runs before the paint; the task after it, once the frame is out.
+  requestAnimationFrame(() =>
+    setTimeout(() => {
+      const ms = performance.now() - since;
+      debug.latency[kind] = ms;
+      (debug.latencies[kind] ??= []).push(ms);
+    }, 0)
+  );
 }
 
 const flame = new FlameGraph($("flame"), {
@@ -352,9 +357,10 @@ function renderSplit() {
   if (byKind !== undefined) {
     const n = byKind.reduce((a, b) => a + b, 0);
     const parts = model.header.sampleKinds.map((k, i) => [SAMPLE_KIND_LABELS[k] ?? k, byKind[i]]).filter(([, c]) => c > 0);
-    items.push(el("span", { id: "kind-split", title: "what the samples were doing (innermost frame)" }, parts.map(([k, c]) => `${k} ${pct(c, n)}`).join(" · ")));
+    $("kind-split").textContent = parts.map(([k, c]) => `${k} ${pct(c, n)}`).join(" · ");
   }
-  items.push(el("span", { class: "muted", text: "frames:" }));
+  $("kind-split").hidden = byKind === undefined;
+  items.push(el("span", { class: "muted", text: "colours:" }));
   kinds.forEach((k, i) => {
     if (!present.has(i) && split[i] === 0) return;
     const st = KIND_STYLE[k] ?? KIND_STYLE.other;
@@ -362,7 +368,7 @@ function renderSplit() {
     items.push(el("span", { class: "legend-item", title: k }, chip, `${st.label} ${pct(split[i], total)}`));
   });
   if (tree.self[0] > 0) items.push(el("span", { class: "legend-item muted", text: `no stack ${pct(tree.self[0], total)}` }));
-  $("split").replaceChildren(...items);
+  $("legend").replaceChildren(...items);
 }
 
 function updateSearch() {

@@ -1,6 +1,6 @@
 // FlameGraph: draws a model.js Tree as an icicle or flame graph on a canvas; zoom, hover and hit-testing.
 
-const MIN_WIDTH_PX = 0.35; // narrower frames (and their children) are not drawn
+const MIN_WIDTH_PX = 1; // narrower frames (and their children) are not drawn: zoom in to see them
 const MAX_CANVAS_PX = 16000; // tallest canvas; deeper rows are left out
 const FONT = "12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace";
 
@@ -143,19 +143,34 @@ export class FlameGraph {
     const charW = ctx.measureText("abcdefghij").width / 10;
     const h = this.rowH - 1;
     const match = this.match;
+    // Setting fillStyle parses a colour: set each colour once and draw all its frames.
+    const byColor = new Map();
+    const dimmedAt = new Uint8Array(drawn.node.length);
     for (let i = 0; i < drawn.node.length; i++) {
       const n = drawn.node[i];
-      const x = drawn.x[i];
-      const w = drawn.w[i];
-      const y = drawn.y[i];
       const dimmed = match !== null && (n === 0 || match[t.fn(n)] === 0);
-      ctx.fillStyle = this.opts.color(t, n, dimmed);
-      ctx.fillRect(x, y, w > 2 ? w - 1 : w, h);
-      if (w > 3 * charW + 6) {
-        const text = this.opts.label(t, n);
+      dimmedAt[i] = dimmed ? 1 : 0;
+      const c = this.opts.color(t, n, dimmed);
+      let list = byColor.get(c);
+      if (list === undefined) byColor.set(c, list = []);
+      list.push(i);
+    }
+    for (const [c, list] of byColor) {
+      ctx.fillStyle = c;
+      for (const i of list) {
+        const w = drawn.w[i];
+        ctx.fillRect(drawn.x[i], drawn.y[i], w > 2 ? w - 1 : w, h);
+      }
+    }
+    const minText = 3 * charW + 6;
+    for (const dim of [0, 1]) {
+      ctx.fillStyle = dim ? "#777" : "#1b1b1b";
+      for (let i = 0; i < drawn.node.length; i++) {
+        const w = drawn.w[i];
+        if (w <= minText || dimmedAt[i] !== dim) continue;
+        const text = this.opts.label(t, drawn.node[i]);
         const room = Math.floor((w - 6) / charW);
-        ctx.fillStyle = dimmed ? "#777" : "#1b1b1b";
-        ctx.fillText(text.length <= room ? text : text.slice(0, room - 1) + "…", x + 3, y + h / 2 + 0.5);
+        ctx.fillText(text.length <= room ? text : text.slice(0, room - 1) + "…", drawn.x[i] + 3, drawn.y[i] + h / 2 + 0.5);
       }
     }
   }
