@@ -82,7 +82,9 @@ export function disable(): Promise<void> {
   finishing = finishing.catch(() => {}).then(() => {
     try {
       const symbolDir = process.env.BUN_JSC_jitDumpDirectory;
-      writeTarget(a.target, finishLog(a.spool, { symbolDir }).bytes);
+      // Bun's functions are placed in their files by code block hash: the entry file is
+      // searched (cli.ts also searches every module the program loaded).
+      writeTarget(a.target, finishLog(a.spool, { symbolDir, program: process.argv[1] }).bytes);
     } finally {
       rmSync(a.work, { recursive: true, force: true });
     }
