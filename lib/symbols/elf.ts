@@ -331,9 +331,16 @@ export interface NativeFrame {
  */
 export class NativeSymbolizer {
   private readonly maps: NativeMapping[];
+  private readonly v8Runtime: boolean;
+  private readonly runtimeTables = new Map<string, ElfFile | undefined>();
 
-  constructor(maps: NativeMapping[]) {
+  /**
+   * `v8Runtime`: also name V8's runtime functions in modules that embed V8 without symbols
+   * (deno; see v8RuntimeFunctions). Costs ~0.3 s per such module, once: turn it on for Deno.
+   */
+  constructor(maps: NativeMapping[], opts: { v8Runtime?: boolean } = {}) {
     this.maps = maps.filter((m) => m.hi > m.lo).slice().sort((a, b) => a.lo - b.lo);
+    this.v8Runtime = opts.v8Runtime ?? false;
   }
 
   /** The mapping that holds `pc`, if any. */
@@ -358,7 +365,7 @@ export class NativeSymbolizer {
     const elf = ElfFile.open(m.path);
     const vaddr = elf?.vaddrOfOffset(fileOffset);
     if (!elf || vaddr === undefined) return { module, path: m.path, offset: fileOffset, vaddr: fileOffset };
-    const sym = elf.symbolAt(vaddr);
+    const sym = elf.symbolAt(vaddr) ?? this.runtimeTable(elf)?.symbolAt(vaddr);
     if (!sym) return { module, path: m.path, offset: vaddr, vaddr };
     return {
       module,
@@ -371,10 +378,193 @@ export class NativeSymbolizer {
       symbolPc: pc - (vaddr - sym.start),
     };
   }
+
+  private runtimeTable(elf: ElfFile): ElfFile | undefined {
+    if (!this.v8Runtime) return undefined;
+    if (!this.runtimeTables.has(elf.path)) {
+      const symbols = v8RuntimeFunctions(elf.path);
+      this.runtimeTables.set(
+        elf.path,
+        symbols.length ? new ElfFile(elf.path, { type: elf.type, segments: elf.segments, tables: ["v8-runtime"], symbols }) : undefined,
+      );
+    }
+    return this.runtimeTables.get(elf.path);
+  }
 }
 
 /** `symbol` (or `symbol+0x1f` with `withOffset`), else `module+0x<vaddr>`. */
 export function nativeFrameName(f: NativeFrame, withOffset = false): string {
   if (f.symbol) return withOffset && f.offset ? `${f.symbol}+0x${f.offset.toString(16)}` : f.symbol;
   return `${f.module}+0x${f.offset.toString(16)}`;
+}
+
+// ------------------------------------------------------------------ V8 runtime functions
+
+const V8_PROBE = "AllocateInYoungGeneration";
+const v8Cache = new Map<string, ElfSymbol[]>();
+
+/**
+ * V8's runtime functions (`Runtime_StringAdd`, `Runtime_AllocateInYoungGeneration`…) of a
+ * stripped binary that embeds V8 (deno), from V8's own table of them: `Runtime::Function`
+ * entries {id, type, name, entry, nargs, result_size}, 32 bytes each, whose name and entry
+ * pointers are RELATIVE relocations in a PIE (plain pointers otherwise). Sizes come from the
+ * code: up to the next 16-byte aligned function start (after int3 padding or at a
+ * `push rbp; mov rbp, rsp` prologue). Empty for modules without V8 or on any doubt; cached.
+ */
+export function v8RuntimeFunctions(path: string): ElfSymbol[] {
+  let out = v8Cache.get(path);
+  if (out) return out;
+  out = [];
+  let fd = -1;
+  try {
+    fd = openSync(path, "r");
+    out = readV8Runtime(fd, fstatSync(fd).size);
+  } catch {
+    out = [];
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+  v8Cache.set(path, out);
+  return out;
+}
+
+function readV8Runtime(fd: number, fileSize: number): ElfSymbol[] {
+  const head = readAt(fd, 0, 64, fileSize);
+  const hv = new DataView(head.buffer);
+  if (hv.getUint32(0, false) !== 0x7f454c46 || head[4] !== 2 || head[5] !== 1) return [];
+  const u64 = (v: DataView, o: number) => v.getUint32(o, true) + v.getUint32(o + 4, true) * 4294967296;
+  const data = parseElf(fd, fileSize);
+  if (!data) return [];
+  const shoff = u64(hv, 0x28), shentsize = hv.getUint16(0x3a, true), shnum = hv.getUint16(0x3c, true);
+  if (!shoff || shentsize < 64) return [];
+  const sv = new DataView(readAt(fd, shoff, shnum * shentsize, fileSize).buffer);
+  const secs = [];
+  for (let i = 0; i < shnum; i++) {
+    const o = i * shentsize;
+    secs.push({
+      type: sv.getUint32(o + 4, true), flags: u64(sv, o + 8), addr: u64(sv, o + 0x10),
+      offset: u64(sv, o + 0x18), size: u64(sv, o + 0x20), entsize: u64(sv, o + 0x38),
+    });
+  }
+  const SHF_ALLOC = 2, SHF_WRITE = 1, SHF_EXECINSTR = 4, SHT_PROGBITS = 1, SHT_RELA = 4, SHT_NOBITS = 8;
+  const fileOf = (vaddr: number): number | undefined => {
+    for (const s of data.segments) if (vaddr >= s.vaddr && vaddr < s.vaddr + s.filesz) return vaddr - s.vaddr + s.offset;
+    return undefined;
+  };
+  const isCode = (vaddr: number) => data.segments.some((s) => s.exec && vaddr >= s.vaddr && vaddr < s.vaddr + s.filesz);
+  // Where the probe name lives: a read-only, non-code section.
+  const probe = new TextEncoder().encode(`\0${V8_PROBE}\0`);
+  let nameAddr = -1;
+  for (const s of secs) {
+    if (s.type !== SHT_PROGBITS || !(s.flags & SHF_ALLOC) || s.flags & (SHF_WRITE | SHF_EXECINSTR) || s.size > 256 << 20) continue;
+    const bytes = readAt(fd, s.offset, s.size, fileSize);
+    const at = indexOf(bytes, probe);
+    if (at >= 0) {
+      nameAddr = s.addr + at + 1;
+      break;
+    }
+  }
+  if (nameAddr < 0) return [];
+  // Pointer slots: RELATIVE relocations (PIE) or plain words in writable/relro data.
+  const rel = new Map<number, number>();
+  for (const s of secs) {
+    if (s.type !== SHT_RELA || s.entsize !== 24 || s.size > 64 << 20) continue;
+    const rv = new DataView(readAt(fd, s.offset, s.size, fileSize).buffer);
+    for (let o = 0; o + 24 <= rv.byteLength; o += 24) {
+      if (rv.getUint32(o + 8, true) === 8 /* R_X86_64_RELATIVE */) rel.set(u64(rv, o), u64(rv, o + 16));
+    }
+  }
+  const wordCache = new Map<number, DataView>();
+  const pointer = (slot: number): number | undefined => {
+    const r = rel.get(slot);
+    if (r !== undefined) return r;
+    const f = fileOf(slot);
+    if (f === undefined) return undefined;
+    const page = f - (f % 4096);
+    let v = wordCache.get(page);
+    if (!v) {
+      const len = Math.min(8192, fileSize - page);
+      v = new DataView(readAt(fd, page, len, fileSize).buffer);
+      wordCache.set(page, v);
+    }
+    const o = f - page;
+    return o + 8 <= v.byteLength ? u64(v, o) : undefined;
+  };
+  const slots: number[] = [];
+  for (const [slot, target] of rel) if (target === nameAddr) slots.push(slot);
+  if (rel.size === 0) {
+    for (const s of secs) {
+      if (s.type !== SHT_PROGBITS || !(s.flags & SHF_ALLOC) || !(s.flags & SHF_WRITE) || s.size > 64 << 20) continue;
+      const dv = new DataView(readAt(fd, s.offset, s.size, fileSize).buffer);
+      for (let o = 0; o + 8 <= dv.byteLength; o += 8) if (u64(dv, o) === nameAddr) slots.push(s.addr + o);
+    }
+  }
+  const strCache = new Map<number, string | undefined>();
+  const nameAt = (vaddr: number | undefined): string | undefined => {
+    if (vaddr === undefined) return undefined;
+    if (strCache.has(vaddr)) return strCache.get(vaddr);
+    const f = fileOf(vaddr);
+    let name: string | undefined;
+    if (f !== undefined) {
+      const b = readAt(fd, f, Math.min(80, fileSize - f), fileSize);
+      const e = b.indexOf(0);
+      const s = e > 0 ? decoder.decode(b.subarray(0, e)) : "";
+      name = /^[A-Z][A-Za-z0-9_]{1,70}$/.test(s) ? s : undefined;
+    }
+    strCache.set(vaddr, name);
+    return name;
+  };
+  const entryAt = (nameSlot: number): { name: string; entry: number } | undefined => {
+    const name = nameAt(pointer(nameSlot));
+    const entry = pointer(nameSlot + 8);
+    return name && entry !== undefined && isCode(entry) ? { name, entry } : undefined;
+  };
+  let best: { name: string; entry: number }[] = [];
+  for (const slot of slots) {
+    if (!entryAt(slot)) continue;
+    let first = slot;
+    while (entryAt(first - 32)) first -= 32;
+    const run: { name: string; entry: number }[] = [];
+    for (let x = first; ; x += 32) {
+      const e = entryAt(x);
+      if (!e) break;
+      run.push(e);
+    }
+    if (run.length > best.length) best = run;
+  }
+  if (best.length < 50) return []; // not V8's table
+  const out: ElfSymbol[] = [];
+  for (const { name, entry } of best) {
+    const size = functionSize(fd, fileSize, fileOf(entry)!);
+    if (size > 0) out.push({ name: `Runtime_${name}`, start: entry, size });
+  }
+  return out.sort((a, b) => a.start - b.start);
+}
+
+/** Bytes from a function's start (file offset) to the next 16-byte aligned function start, 0 if none within 64 KB. */
+function functionSize(fd: number, fileSize: number, off: number): number {
+  const max = Math.min(65536, fileSize - off);
+  if (max <= 16) return 0;
+  const b = readAt(fd, off, max, fileSize);
+  for (let a = 16 - (off % 16); a + 4 <= b.length; a += 16) {
+    const padded = b[a - 1] === 0xcc && b[a] !== 0xcc;
+    const prologue = (b[a] === 0x55 && b[a + 1] === 0x48 && b[a + 2] === 0x89 && b[a + 3] === 0xe5) ||
+      (b[a] === 0xf3 && b[a + 1] === 0x0f && b[a + 2] === 0x1e && b[a + 3] === 0xfa);
+    if (padded || prologue) {
+      let end = a;
+      while (end > 0 && b[end - 1] === 0xcc) end--; // the padding is not the function's
+      return end;
+    }
+  }
+  return 0;
+}
+
+function indexOf(hay: Uint8Array, needle: Uint8Array): number {
+  const first = needle[0];
+  for (let i = hay.indexOf(first); i >= 0 && i + needle.length <= hay.length; i = hay.indexOf(first, i + 1)) {
+    let k = 1;
+    while (k < needle.length && hay[i + k] === needle[k]) k++;
+    if (k === needle.length) return i;
+  }
+  return -1;
 }

@@ -7,7 +7,7 @@ import { basename, dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { skip, test } from "../harness.ts";
-import { ElfFile, type NativeMapping, nativeFrameName, NativeSymbolizer } from "../../lib/symbols/elf.ts";
+import { ElfFile, type NativeMapping, nativeFrameName, NativeSymbolizer, v8RuntimeFunctions } from "../../lib/symbols/elf.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const FIX = join(ROOT, "tests", "fixtures", "native");
@@ -281,6 +281,56 @@ test("elf: bun's exported C++ functions keep their mangled names", () => {
   }
   const names = ElfFile.open(path)!.symbols().map((s) => s.name);
   assert.ok(names.some((n) => n.startsWith("_ZN2v8")), "v8 API shims, mangled");
+});
+
+test("elf: V8's runtime functions are named in the stripped deno binary from V8's own table", () => {
+  let path: string;
+  try {
+    path = realpathSync(BINARIES[0].path);
+  } catch {
+    skip("deno is not installed");
+  }
+  const fns = v8RuntimeFunctions(path);
+  assert.ok(fns.length > 500, `${fns.length} runtime functions`);
+  const names = new Set(fns.map((f) => f.name));
+  for (const n of ["Runtime_AllocateInYoungGeneration", "Runtime_AllocateInOldGeneration", "Runtime_StringAdd", "Runtime_StackGuard"]) {
+    assert.ok(names.has(n), n);
+  }
+  const bytes = readFileSync(path);
+  const elf = ElfFile.open(path)!;
+  const text = elf.segments.find((s) => s.exec)!;
+  let framed = 0;
+  for (let i = 0; i < fns.length; i++) {
+    const f = fns[i];
+    assert.ok(f.size > 0 && f.size < 65536, `${f.name} size ${f.size}`);
+    if (i > 0) assert.ok(fns[i - 1].start + fns[i - 1].size <= f.start, `${fns[i - 1].name} and ${f.name} do not overlap`);
+    const at = f.start - text.vaddr + text.offset;
+    const b = bytes.subarray(at, at + 4);
+    const prologue = (b[0] === 0x55 && b[1] === 0x48 && b[2] === 0x89 && b[3] === 0xe5) || (b[0] === 0xf3 && b[1] === 0x0f);
+    if (prologue) framed++;
+  }
+  // Leaf functions may have no frame of their own; nearly all others start with one.
+  assert.ok(framed > fns.length * 0.9, `${framed} of ${fns.length} start with push rbp; mov rbp, rsp (or endbr64)`);
+  // Through the symbolizer (opt-in), a pc inside one is named; without the option it is module+offset.
+  const maps = kernelMaps(path, 0x55d4a0000000);
+  if (maps.length === 0) skip("readelf is not installed");
+  const alloc = fns.find((f) => f.name === "Runtime_AllocateInYoungGeneration")!;
+  const pc = 0x55d4a0000000 + alloc.start + 10;
+  assert.equal(new NativeSymbolizer(maps, { v8Runtime: true }).lookup(pc)!.symbol, "Runtime_AllocateInYoungGeneration");
+  assert.equal(new NativeSymbolizer(maps, { v8Runtime: true }).lookup(pc)!.offset, 10);
+  assert.equal(new NativeSymbolizer(maps).lookup(pc)!.symbol, undefined);
+});
+
+test("elf: no V8 runtime table in bun or libc", () => {
+  const maps = execMaps(readFileSync("/proc/self/maps", "utf8"));
+  const libc = maps.find((m) => /\/libc[.-][^/]*so/.test(m.path));
+  if (libc) assert.deepEqual(v8RuntimeFunctions(libc.path), []);
+  try {
+    assert.deepEqual(v8RuntimeFunctions(realpathSync(BINARIES[1].path)), []);
+  } catch (e) {
+    if ((e as { code?: string }).code !== "ENOENT") throw e;
+  }
+  assert.deepEqual(v8RuntimeFunctions("/nonexistent/deno"), []);
 });
 
 // ---------------------------------------------------------------- failure modes and speed
