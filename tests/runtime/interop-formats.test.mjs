@@ -1,0 +1,305 @@
+// Interop with the tools profiler users already have, on real logs made here by both runtimes:
+// every export opened by its real consumer (go tool pprof, a JSON-schema validator, an XML
+// parser) with the numbers of `show`; .cpuprofiles from deno/bun --cpu-prof shown and diffed;
+// Python vmprof's logs (CPython made here, PyPy made here or the fixture) shown and exported;
+// our logs, gzipped too, read by vmprofshow; bad input as one line and a status.
+import t from "tap";
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { BUN, cli, DENO, digest, ROOT, tempDir } from "../helpers.mjs";
+
+const FIB = join(ROOT, "examples/fib.ts");
+const FORMATS = join(ROOT, "tests/fixtures/formats");
+const has = (cmd, args) => spawnSync(cmd, args, { stdio: "ignore" }).status === 0;
+const hasGo = has("go", ["version"]);
+const hasVmprof = has("python3", ["-c", "import vmprof"]);
+const hasJsonschema = has("python3", ["-c", "import jsonschema"]);
+const hasPypy = has("pypy3", ["-c", "import _vmprof"]);
+
+/** `show LOG flat` as rows { self, total, name }, in the order printed (the table ends at a blank line). */
+function flatRows(text) {
+  const lines = text.split("\n");
+  const end = lines.indexOf("", 1);
+  return lines.slice(1, end < 0 ? undefined : end).map((l) => {
+    const m = /^\s*[\d.]+%\s+(\d+)\s+[\d.]+%\s+(\d+)\s+(.*)$/.exec(l);
+    if (!m) throw new Error(`not a flat row: ${l}`);
+    return { self: Number(m[1]), total: Number(m[2]), name: m[3] };
+  });
+}
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 120_000, maxBuffer: 64 << 20, ...opts });
+  return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+}
+
+/** Our log exported to each format and the checks every test needs. */
+function exportAll(t, runtime, log, dir) {
+  const out = {};
+  for (const [format, ext] of [["speedscope", ".speedscope.json"], ["cpuprofile", ".cpuprofile"], ["pprof", ".pb.gz"], ["collapsed", ".folded"], ["svg", ".svg"]]) {
+    const file = join(dir, `out${ext}`);
+    const r = cli(runtime, ["export", log, "--format", format, "-o", file]);
+    t.equal(r.status, 0, `export ${format}`, { stderr: r.stderr });
+    t.ok(r.stderr.includes(`wrote ${file} (${format}, `), "says what it wrote");
+    out[format] = file;
+  }
+  return out;
+}
+
+// One log per runtime shared by the tests below: fib.ts with memory on, and a three-thread one.
+const logs = {};
+for (const runtime of ["deno", "bun"]) {
+  const dir = tempDir();
+  const fib = join(dir, "fib.log");
+  const workers = join(dir, "workers.log");
+  const a = cli(runtime, ["-o", fib, "--memory", FIB, "27"]);
+  const b = cli(runtime, ["-o", workers, join(ROOT, "tests/fixtures/workers.ts")]);
+  logs[runtime] = { dir, fib, workers, ok: a.status === 0 && b.status === 0, stderr: a.stderr + b.stderr };
+}
+
+// Python vmprof logs made here, once: CPython's (vmprof 0.6) and PyPy's (its built-in _vmprof).
+const pyLogs = { logs: [["pypy fixture", join(FORMATS, "pypy-vmprof.log.gz"), "squares"]], made: [], comments: [] };
+if (hasVmprof) {
+  const log = join(tempDir(), "cpython.log");
+  const r = run("python3", ["-c", `
+import sys, vmprof
+def fib(n):
+    return n if n < 2 else fib(n - 1) + fib(n - 2)
+with open(sys.argv[1], "w+b") as f:
+    vmprof.enable(f.fileno(), 0.001, memory=True)
+    for _ in range(15):
+        fib(20)
+    vmprof.disable()
+`, log]);
+  pyLogs.made.push(["CPython vmprof", r]);
+  pyLogs.logs.push(["cpython", log, "fib"]);
+} else pyLogs.comments.push("python3 cannot import vmprof: the CPython log is skipped");
+if (hasPypy) {
+  const log = join(tempDir(), "pypy.log");
+  pyLogs.made.push(["PyPy's _vmprof", run("pypy3", [join(FORMATS, "make_pypy_log.py"), log])]);
+  pyLogs.logs.push(["pypy", log, "squares"]);
+} else pyLogs.comments.push("pypy3 is missing: the live PyPy log is skipped (the fixture is not)");
+
+for (const runtime of ["deno", "bun"]) {
+  const { dir, fib, workers, ok, stderr } = logs[runtime];
+
+  t.test(`${runtime}: every export agrees with show`, async (t) => {
+    t.ok(ok, "profiled fib.ts and workers.ts", { stderr });
+    const show = cli(runtime, ["show", fib, "flat"]);
+    t.equal(show.status, 0);
+    const rows = flatRows(show.stdout);
+    const d = digest(runtime, fib);
+    t.ok(d.samples > 50, `a real profile (${d.samples} samples)`);
+    const files = exportAll(t, runtime, fib, dir);
+
+    // speedscope: frames counted once per sample give show's self and total.
+    const ss = JSON.parse(readFileSync(files.speedscope, "utf8"));
+    const counts = new Map();
+    const label = (f) => {
+      const fr = ss.shared.frames[f];
+      return fr.file ? `${fr.name} (${fr.file}${fr.line ? ":" + fr.line : ""})` : fr.name;
+    };
+    let samples = 0;
+    for (const p of ss.profiles) {
+      t.ok(p.weights.every((w) => w === p.weights[0]), "each sample weighs one period");
+      for (const stack of p.samples) {
+        samples++;
+        for (const n of new Set(stack.map(label))) {
+          const c = counts.get(n) ?? { self: 0, total: 0 };
+          c.total++;
+          counts.set(n, c);
+        }
+        if (stack.length) counts.get(label(stack[stack.length - 1])).self++;
+      }
+    }
+    t.equal(samples, d.samples, "every sample is in a speedscope profile");
+    t.same(Object.fromEntries(counts), d.functions, "speedscope self/total per function = show flat");
+
+    // cpuprofile: read back by show, the same table (V8's "(program)" stands for empty stacks).
+    const back = cli(runtime, ["show", files.cpuprofile, "flat"]);
+    t.equal(back.status, 0, "show reads the exported .cpuprofile", { stderr: back.stderr });
+    const backRows = flatRows(back.stdout).filter((r) => r.name !== "(program)");
+    t.same(
+      backRows.map((r) => [r.name, r.self, r.total]).sort(),
+      rows.map((r) => [r.name, r.self, r.total]).sort(),
+      "log → cpuprofile → show: the same rows",
+    );
+
+    // collapsed: counts add up to the samples.
+    const folded = readFileSync(files.collapsed, "utf8").trimEnd().split("\n");
+    t.equal(folded.reduce((a, l) => a + Number(l.slice(l.lastIndexOf(" ") + 1)), 0), d.samples, "folded counts add up");
+
+    // SVG: an XML parser reads it; the widest frame under the root is the hottest function by total.
+    const py = run("python3", ["-c", `
+import sys, xml.etree.ElementTree as E
+ns = {"s": "http://www.w3.org/2000/svg"}
+frames = []
+for g in E.parse(sys.argv[1]).getroot().iter("{http://www.w3.org/2000/svg}g"):
+    frames.append((float(g.find("s:rect", ns).get("width")), g.find("s:title", ns).text))
+frames.sort(key=lambda f: -f[0])
+print(frames[1][1])
+`, files.svg]);
+    t.equal(py.status, 0, "python's XML parser reads the SVG", { stderr: py.stderr });
+    const hottest = Object.entries(d.functions).sort((a, b) => b[1].total - a[1].total)[0][0];
+    t.ok(py.stdout.startsWith(hottest + ":"), `widest frame is ${hottest} (${py.stdout.trim()})`);
+
+    // speedscope's own JSON schema, with a real validator.
+    if (hasJsonschema) {
+      const v = run("python3", ["-c", `
+import json, sys, jsonschema
+jsonschema.Draft7Validator(json.load(open(sys.argv[1]))).validate(json.load(open(sys.argv[2])))
+`, join(FORMATS, "speedscope-file-format-schema.json"), files.speedscope]);
+      t.equal(v.status, 0, "valid against speedscope's file-format schema (python jsonschema)", { stderr: v.stderr });
+    }
+
+    // pprof: go tool pprof reads it; its flat and cum counts are show's self and total.
+    if (hasGo) {
+      const top = run("go", ["tool", "pprof", "-top", "-lines", "-sample_index=samples", "-nodecount=100000", files.pprof]);
+      t.equal(top.status, 0, "go tool pprof -top reads it", { stderr: top.stderr });
+      const got = {};
+      for (const l of top.stdout.split("\n")) {
+        const m = /^\s*(\d+)\s+[\d.]+%\s+[\d.]+%\s+(\d+)\s+[\d.]+%\s+(.*)$/.exec(l);
+        if (m) got[m[3]] = { self: Number(m[1]), total: Number(m[2]) };
+      }
+      const want = Object.fromEntries(Object.entries(d.functions).map(([n, c]) => [n.replace(/ \((.*)\)$/, " $1"), c]));
+      t.same(got, want, "pprof flat/cum per function = show flat");
+      t.match(top.stdout, new RegExp(`Total samples = ${d.samples}\\b`));
+      const tags = run("go", ["tool", "pprof", "-tags", files.pprof]);
+      t.match(tags.stdout, /rss: Total/, "memory as the rss label");
+      t.match(tags.stdout, /thread_id: Total/, "thread ids as a label");
+    } else {
+      t.comment("go is missing: pprof checks skipped");
+    }
+  });
+
+  t.test(`${runtime}: threads carry over (speedscope profiles, pprof labels, --thread)`, async (t) => {
+    t.ok(ok, "profiled", { stderr });
+    const d = digest(runtime, workers);
+    const threads = Object.keys(d.threads);
+    t.ok(threads.length >= 3, `three threads (${threads})`);
+    const ss = join(dir, "workers.speedscope.json");
+    t.equal(cli(runtime, ["export", workers, "-o", ss]).status, 0, "format from the extension");
+    const file = JSON.parse(readFileSync(ss, "utf8"));
+    t.equal(file.profiles.length, threads.length, "a speedscope profile per thread");
+    t.ok(file.profiles.some((p) => /^(worker-|Worker)/.test(p.name)), `threads are named (${file.profiles.map((p) => p.name)})`);
+    const busiest = threads.sort((a, b) => d.threads[b] - d.threads[a])[0];
+    const one = cli(runtime, ["export", workers, "-f", "collapsed", "-o", "-", "--thread", busiest]);
+    t.equal(one.status, 0);
+    const n = one.stdout.trimEnd().split("\n").reduce((a, l) => a + Number(l.slice(l.lastIndexOf(" ") + 1)), 0);
+    t.equal(n, d.threads[busiest], "--thread keeps that thread's samples");
+    const roots = cli(runtime, ["export", workers, "-f", "collapsed", "-o", "-", "--threads"]).stdout;
+    t.equal(new Set(roots.trimEnd().split("\n").map((l) => l.split(";")[0])).size, threads.length, "--threads: a root per thread");
+    if (hasGo) {
+      const pb = join(dir, "workers.pb.gz");
+      t.equal(cli(runtime, ["export", workers, "-o", pb]).status, 0);
+      const tags = run("go", ["tool", "pprof", "-tags", pb]);
+      t.match(tags.stdout, /thread: Total/, "thread names as a label");
+    }
+  });
+
+  t.test(`${runtime}: gzipped logs read the same; Python's vmprof reads ours`, async (t) => {
+    t.ok(ok, "profiled", { stderr });
+    const gz = join(dir, "fib.log.gz");
+    writeFileSync(gz, gzipSync(readFileSync(fib)));
+    for (const view of ["tree", "flat"]) {
+      t.equal(cli(runtime, ["show", gz, view]).stdout, cli(runtime, ["show", fib, view]).stdout, `show ${view}: gzip = plain`);
+    }
+    t.same(digest(runtime, gz).functions, digest(runtime, fib).functions, "readProfile: gzip = plain");
+    if (!hasVmprof) return t.comment("python3 cannot import vmprof: skipped");
+    // Self counts, each as a share of all the self time (vmprofshow's total may count empty stacks differently).
+    const norm = (xs) => xs.filter((x) => x > 0).map((x) => x / xs.reduce((a, y) => a + y, 0)).sort((a, b) => b - a);
+    const ours = norm(flatRows(cli(runtime, ["show", fib, "flat"]).stdout).map((x) => x.self));
+    for (const file of [fib, gz]) {
+      const r = run("python3", ["-m", "vmprof.show", file, "flat"]);
+      t.equal(r.status, 0, `vmprofshow reads our log${file.endsWith(".gz") ? ", gzipped" : ""}`, { stderr: r.stderr });
+      // "    52.128% - name:file:line", ANSI-coloured.
+      const theirs = norm(r.stdout.replace(/\x1b\[[0-9;]*m/g, "").split("\n")
+        .map((l) => /^\s*([\d.]+)% - /.exec(l)).filter(Boolean).map((m) => Number(m[1])));
+      t.equal(theirs.length, ours.length, "the same functions with self time");
+      t.ok(theirs.every((x, i) => Math.abs(x - ours[i]) < 1e-4), "the same self shares");
+    }
+  });
+
+  t.test(`${runtime}: .cpuprofiles from deno and bun --cpu-prof open in show, export and diff`, async (t) => {
+    t.ok(ok, "profiled", { stderr });
+    const profiles = [];
+    for (const [name, cmd, args] of [
+      ["deno", DENO, ["run", "-A", "--cpu-prof", "--cpu-prof-dir=D", FIB, "25"]],
+      ["bun", BUN, ["--cpu-prof", "--cpu-prof-dir=D", FIB, "25"]],
+    ]) {
+      const d = join(tempDir(), "prof");
+      const r = run(cmd, args.map((a) => a.replace("=D", `=${d}`)), { cwd: ROOT });
+      t.equal(r.status, 0, `${name} --cpu-prof`, { stderr: r.stderr });
+      const file = readdirSync(d).find((f) => f.endsWith(".cpuprofile"));
+      t.ok(file, `${name} wrote a .cpuprofile`);
+      profiles.push([name, join(d, file)]);
+    }
+    for (const [name, file] of profiles) {
+      const json = JSON.parse(readFileSync(file, "utf8"));
+      const show = cli(runtime, ["show", file, "flat"]);
+      t.equal(show.status, 0, `show ${name}'s .cpuprofile`, { stderr: show.stderr });
+      const rows = flatRows(show.stdout);
+      t.ok(rows.some((r) => /^fib \(.*fib\.ts:5\)$/.test(r.name)), `${name}: fib at its line`);
+      t.ok(rows.some((r) => /^words /.test(r.name)), `${name}: words`);
+      t.equal(rows.reduce((a, r) => a + r.self, 0) <= json.samples.length, true);
+      const tree = cli(runtime, ["show", file]);
+      t.equal(tree.status, 0, "tree");
+      const folded = cli(runtime, ["export", file, "-f", "collapsed", "-o", "-"]).stdout.trimEnd().split("\n");
+      t.equal(folded.reduce((a, l) => a + Number(l.slice(l.lastIndexOf(" ") + 1)), 0), json.samples.length, "every sample");
+      const diff = cli(runtime, ["diff", fib, file]);
+      t.equal(diff.status, 0, `diff our log with ${name}'s`, { stderr: diff.stderr });
+      t.match(diff.stdout, /^A: .*fib\.log \(\d+ samples\)\nB: .*\.cpuprofile \(\d+ samples\)\n/);
+      t.match(diff.stdout, /\d  words/, "words is compared");
+    }
+  });
+
+  t.test(`${runtime}: Python vmprof logs (CPython made here, PyPy) show and export`, async (t) => {
+    for (const c of pyLogs.comments) t.comment(c);
+    for (const [what, r] of pyLogs.made) t.equal(r.status, 0, `${what} wrote a log`, { stderr: r.stderr });
+    for (const [what, log, fn] of pyLogs.logs) {
+      const show = cli(runtime, ["show", log, "flat"]);
+      t.equal(show.status, 0, `show ${what}`, { stderr: show.stderr });
+      t.match(show.stdout, new RegExp(`\\n.*\\b${fn} \\(`), `${what}: ${fn} is there`);
+      const tree = cli(runtime, ["show", log]);
+      t.equal(tree.status, 0, `show ${what} tree`);
+      const dir = tempDir();
+      for (const f of ["svg", "speedscope", "pprof"]) {
+        const r = cli(runtime, ["export", log, "-f", f, "-o", join(dir, `py.${f}`)]);
+        t.equal(r.status, 0, `export ${what} as ${f}`, { stderr: r.stderr });
+      }
+      if (hasGo) t.equal(run("go", ["tool", "pprof", "-top", join(dir, "py.pprof")]).status, 0, `${what}: go tool pprof reads it`);
+    }
+  });
+
+  t.test(`${runtime}: bad input is one line and a status, never a stack trace`, async (t) => {
+    const dir = tempDir();
+    const junk = join(dir, "junk.log");
+    writeFileSync(junk, "this is not a profile\n");
+    const ss = join(dir, "x.speedscope.json");
+    writeFileSync(ss, JSON.stringify({ $schema: "https://www.speedscope.app/file-format-schema.json", profiles: [] }));
+    const cases = [
+      [["export", FIB, "--format", "nope"], 2, /unknown export format "nope" \(one of: speedscope, cpuprofile, pprof, collapsed, svg\)/],
+      [["export", junk], 2, /export: which format\?/],
+      [["export", join(dir, "missing.log"), "-f", "svg"], 1, /missing\.log: cannot read/],
+      [["export", junk, "-f", "svg"], 1, /junk\.log: not a vmprof log/],
+      [["export", fib, "-f", "svg", "-o", join(dir, "no/such/dir/x.svg")], 1, /x\.svg: cannot write/],
+      [["export", fib, "-f", "svg", "--thread", "12345678"], 2, /has no thread 12345678/],
+      [["show", ss], 1, /a speedscope file/],
+      [["show", join(dir, "missing.cpuprofile")], 1, /cannot read/],
+      [["diff", fib], 2, /diff: which two profiles\?/],
+      [["diff", fib, junk], 1, /junk\.log: not a vmprof log/],
+      [["diff", fib, fib, "--by", "x"], 2, /--by must be self or total/],
+    ];
+    for (const [args, status, re] of cases) {
+      const r = cli(runtime, args);
+      const what = args.map((a) => a.replace(dir, "D").replace(ROOT, "R")).join(" ");
+      t.equal(r.status, status, `${what} → status ${status}`);
+      t.match(r.stderr, re, `${what} → message`);
+      t.equal(r.stderr.trim().split("\n").length, 1, `${what} → one line`);
+      t.notMatch(r.stderr, /^\s+at /m, "no stack trace");
+    }
+    const help = cli(runtime, ["export", "--help"]);
+    t.match(help.stdout, /speedscope +\.speedscope\.json/, "export --help lists the formats");
+  });
+}
