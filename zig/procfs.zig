@@ -2,7 +2,7 @@
 //! mapping that holds a given address, and the resident set size. Called from the flusher
 //! thread and from enable(), never from the signal handler.
 const std = @import("std");
-const posix = std.posix;
+const sys = @import("sys.zig");
 
 /// A mapped, readable address range [lo, hi).
 pub const Range = struct { lo: usize, hi: usize };
@@ -10,8 +10,8 @@ pub const Range = struct { lo: usize, hi: usize };
 /// The readable mapping of /proc/self/maps that contains `addr`, merged with readable
 /// neighbours that touch it (a thread's stack and its TLS area are often split in two).
 pub fn mappingContaining(addr: usize) ?Range {
-    const fd = posix.openZ("/proc/self/maps", .{ .CLOEXEC = true }, 0) catch return null;
-    defer posix.close(fd);
+    const fd = sys.open("/proc/self/maps", .{ .CLOEXEC = true }, 0) orelse return null;
+    defer sys.close(fd);
     var lines = LineReader{ .fd = fd };
     var found: ?Range = null;
     while (lines.next()) |line| {
@@ -47,7 +47,7 @@ fn parseMapsLine(line: []const u8) ?MapsLine {
 
 /// Reads a /proc file line by line through a fixed buffer (lines longer than it are skipped).
 const LineReader = struct {
-    fd: posix.fd_t,
+    fd: i32,
     buf: [8192]u8 = undefined,
     start: usize = 0,
     end: usize = 0,
@@ -76,7 +76,7 @@ const LineReader = struct {
             std.mem.copyForwards(u8, self.buf[0..rest], self.buf[self.start..self.end]);
             self.start = 0;
             self.end = rest;
-            const n = posix.read(self.fd, self.buf[self.end..]) catch 0;
+            const n = sys.read(self.fd, self.buf[self.end..]) orelse 0;
             if (n == 0) self.eof = true;
             self.end += n;
         }
@@ -87,8 +87,8 @@ const LineReader = struct {
 /// its shared libraries) into `out`, one per line; returns the bytes used. Lines that do
 /// not fit are left out. Lets the log name native frames `module+0xOFFSET` after exit.
 pub fn executableMappings(out: []u8) usize {
-    const fd = posix.openZ("/proc/self/maps", .{ .CLOEXEC = true }, 0) catch return 0;
-    defer posix.close(fd);
+    const fd = sys.open("/proc/self/maps", .{ .CLOEXEC = true }, 0) orelse return 0;
+    defer sys.close(fd);
     var lines = LineReader{ .fd = fd };
     var len: usize = 0;
     while (lines.next()) |line| {
@@ -107,34 +107,44 @@ pub fn executableMappings(out: []u8) usize {
 pub fn threadName(tid: i32, out: *[16]u8) ?[]const u8 {
     var path_buf: [64]u8 = undefined;
     const path = std.fmt.bufPrintZ(&path_buf, "/proc/self/task/{d}/comm", .{tid}) catch return null;
-    const fd = posix.openZ(path, .{ .CLOEXEC = true }, 0) catch return null;
-    defer posix.close(fd);
-    const n = posix.read(fd, out) catch return null;
+    const fd = sys.open(path, .{ .CLOEXEC = true }, 0) orelse return null;
+    defer sys.close(fd);
+    const n = sys.read(fd, out) orelse return null;
     return std.mem.trimRight(u8, out[0..n], "\n");
 }
 
 pub fn threadAlive(tid: i32) bool {
     var path_buf: [64]u8 = undefined;
     const path = std.fmt.bufPrintZ(&path_buf, "/proc/self/task/{d}", .{tid}) catch return false;
-    posix.accessZ(path, posix.F_OK) catch return false;
-    return true;
+    return sys.exists(path);
 }
 
-/// Calls `visit(ctx, tid)` for every thread of this process.
+/// Calls `visit(ctx, tid)` for every thread of this process. Reads the directory with raw
+/// getdents64 calls: a thread list changes under our feet, and any error just ends the scan
+/// (std.fs's iterator treats some of those errors as unreachable).
 pub fn forEachThread(ctx: anytype, comptime visit: fn (@TypeOf(ctx), i32) void) void {
-    var dir = std.fs.openDirAbsoluteZ("/proc/self/task", .{ .iterate = true }) catch return;
-    defer dir.close();
-    var it = dir.iterate();
-    while (it.next() catch null) |entry| {
-        const tid = std.fmt.parseInt(i32, entry.name, 10) catch continue;
-        visit(ctx, tid);
+    const fd = sys.open("/proc/self/task", .{ .DIRECTORY = true, .CLOEXEC = true }, 0) orelse return;
+    defer sys.close(fd);
+    var buf: [4096]u8 align(8) = undefined;
+    while (true) {
+        const rc = std.os.linux.getdents64(fd, &buf, buf.len);
+        if (std.os.linux.E.init(rc) != .SUCCESS or rc == 0) return;
+        var at: usize = 0;
+        while (at < rc) {
+            const entry: *align(1) const std.os.linux.dirent64 = @ptrCast(&buf[at]);
+            if (entry.reclen == 0) return;
+            const name_ptr: [*:0]const u8 = @ptrCast(&buf[at + @offsetOf(std.os.linux.dirent64, "name")]);
+            const name = std.mem.sliceTo(name_ptr, 0);
+            if (std.fmt.parseInt(i32, name, 10)) |tid| visit(ctx, tid) else |_| {}
+            at += entry.reclen;
+        }
     }
 }
 
 /// Resident set size in kB, read from an already open /proc/self/statm.
-pub fn rssKb(statm_fd: posix.fd_t) u64 {
+pub fn rssKb(statm_fd: i32) u64 {
     var buf: [128]u8 = undefined;
-    const n = posix.pread(statm_fd, &buf, 0) catch return 0;
+    const n = sys.pread(statm_fd, &buf, 0) orelse return 0;
     var fields = std.mem.tokenizeScalar(u8, buf[0..n], ' ');
     _ = fields.next(); // size
     const resident = fields.next() orelse return 0;
@@ -166,12 +176,33 @@ test "executable mappings include this test binary" {
     try std.testing.expect(std.mem.indexOf(u8, buf[0..n], " r-xp ") != null);
 }
 
+test "forEachThread lists this thread and a new one" {
+    const Seen = struct {
+        fn visit(list: *std.ArrayList(i32), tid: i32) void {
+            list.append(std.testing.allocator, tid) catch {};
+        }
+    };
+    var stop = std.atomic.Value(bool).init(false);
+    const t = try std.Thread.spawn(.{}, struct {
+        fn run(s: *std.atomic.Value(bool)) void {
+            while (!s.load(.acquire)) std.Thread.sleep(1_000_000);
+        }
+    }.run, .{&stop});
+    var list: std.ArrayList(i32) = .empty;
+    defer list.deinit(std.testing.allocator);
+    forEachThread(&list, Seen.visit);
+    stop.store(true, .release);
+    t.join();
+    try std.testing.expect(list.items.len >= 2);
+    try std.testing.expect(std.mem.indexOfScalar(i32, list.items, std.os.linux.gettid()) != null);
+}
+
 test "this thread has a name and rss is positive" {
     var name: [16]u8 = undefined;
     const n = threadName(std.os.linux.gettid(), &name).?;
     try std.testing.expect(n.len > 0);
     try std.testing.expect(threadAlive(std.os.linux.gettid()));
-    const fd = try posix.openZ("/proc/self/statm", .{ .CLOEXEC = true }, 0);
-    defer posix.close(fd);
+    const fd = sys.open("/proc/self/statm", .{ .CLOEXEC = true }, 0).?;
+    defer sys.close(fd);
     try std.testing.expect(rssKb(fd) > 0);
 }

@@ -68,5 +68,6 @@ test {
     _ = @import("ring.zig");
     _ = @import("record.zig");
     _ = @import("procfs.zig");
+    _ = @import("sys.zig");
     _ = sampler;
 }

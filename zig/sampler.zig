@@ -15,6 +15,7 @@ const assert = std.debug.assert;
 
 const ring_mod = @import("ring.zig");
 const record = @import("record.zig");
+const sys = @import("sys.zig");
 const procfs = @import("procfs.zig");
 const Ring = ring_mod.Ring;
 const Slot = ring_mod.Slot;
@@ -157,8 +158,8 @@ var stats: Stats = .{};
 var config: Config = undefined;
 var ring: Ring = undefined;
 var region: ?[]align(std.heap.page_size_min) u8 = null;
-var log_fd: posix.fd_t = -1;
-var statm_fd: posix.fd_t = -1;
+var log_fd: i32 = -1;
+var statm_fd: i32 = -1;
 var flusher: ?std.Thread = null;
 var stop_flusher: std.atomic.Value(bool) = .init(false);
 /// Guards enable/disable/register (never taken by the handler).
@@ -522,7 +523,7 @@ var out: record.Buffer = .{ .bytes = &out_storage };
 fn writeOut() void {
     var done: usize = 0;
     while (done < out.len) {
-        const n = posix.write(log_fd, out.bytes[done..out.len]) catch {
+        const n = sys.write(log_fd, out.bytes[done..out.len]) orelse {
             bump(&stats.write_errors, 1);
             break;
         };
@@ -577,12 +578,13 @@ pub fn enable(cfg: *const Config) Result {
     config = cfg.*;
 
     const path: [*:0]const u8 = @ptrCast(&config.path);
-    log_fd = posix.openZ(path, .{ .ACCMODE = .WRONLY, .APPEND = true, .CREAT = true, .CLOEXEC = true }, 0o644) catch |e|
-        return fail(.open_failed, "cannot open {s}: {s}", .{ std.mem.sliceTo(path, 0), @errorName(e) });
+    const opened = sys.openWithErrno(path, .{ .ACCMODE = .WRONLY, .APPEND = true, .CREAT = true, .CLOEXEC = true }, 0o644);
+    log_fd = opened.fd orelse
+        return fail(.open_failed, "cannot open {s}: {s}", .{ std.mem.sliceTo(path, 0), @tagName(opened.err) });
     errdefer closeFds();
     if (config.flags & Flags.memory != 0) {
-        statm_fd = posix.openZ("/proc/self/statm", .{ .CLOEXEC = true }, 0) catch |e|
-            return fail(.open_failed, "cannot open /proc/self/statm: {s}", .{@errorName(e)});
+        statm_fd = sys.open("/proc/self/statm", .{ .CLOEXEC = true }, 0) orelse
+            return fail(.open_failed, "cannot open /proc/self/statm", .{});
     }
 
     const bytes = posix.mmap(null, ring_slots * @sizeOf(Slot), posix.PROT.READ | posix.PROT.WRITE, .{ .TYPE = .PRIVATE, .ANONYMOUS = true }, -1, 0) catch |e|
@@ -630,8 +632,8 @@ fn unmapRing() void {
 }
 
 fn closeFds() void {
-    if (log_fd >= 0) posix.close(log_fd);
-    if (statm_fd >= 0) posix.close(statm_fd);
+    if (log_fd >= 0) sys.close(log_fd);
+    if (statm_fd >= 0) sys.close(statm_fd);
     log_fd = -1;
     statm_fd = -1;
 }
