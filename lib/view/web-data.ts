@@ -93,13 +93,36 @@ export function buildColumns(profile: Profile): {
   const threadIdx = new Map<number, number>();
   const threadIds: number[] = [];
 
-  // Consecutive samples share most of their stack: reuse the previous sample's path for
-  // the common prefix. pathAt[i] is the node after raw frame i of the previous stack.
+  // Most samples repeat a stack seen before: a hash of the addresses finds its node (the
+  // stack is compared to make sure). Otherwise consecutive samples share most of their
+  // stack: the previous sample's path is reused for the common prefix (pathAt[i] is the
+  // node after raw frame i of the previous stack) and the rest walks the trie.
+  const seen = new Map<number, { stack: number[]; node: number }>();
   let prev: number[] = [];
   let pathAt = new Int32Array(256);
   for (let s = 0; s < n; s++) {
     const { stack, thread, rss } = samples[s];
     const depth = stack.length;
+    let t = threadIdx.get(thread);
+    if (t === undefined) {
+      t = threadIds.length;
+      if (t >= MAX_THREADS) throw new Error(`more than ${MAX_THREADS} threads`);
+      threadIdx.set(thread, t);
+      threadIds.push(thread);
+    }
+    sampleThread[s] = t;
+    if (sampleRss !== undefined) sampleRss[s] = Math.max(0, Math.min(0xffffffff, rss));
+    let h = depth;
+    for (let i = 0; i < depth; i++) {
+      const a = stack[i];
+      h = Math.imul(h ^ (a >>> 0), 16777619);
+      h = Math.imul(h ^ ((a / 4294967296) | 0), 16777619);
+    }
+    const hit = seen.get(h);
+    if (hit !== undefined && sameStack(hit.stack, stack)) {
+      sampleNode[s] = hit.node;
+      continue;
+    }
     if (depth > pathAt.length) {
       const grown = new Int32Array(Math.max(depth, pathAt.length * 2));
       grown.set(pathAt);
@@ -143,15 +166,7 @@ export function buildColumns(profile: Profile): {
     }
     prev = stack;
     sampleNode[s] = cur;
-    let t = threadIdx.get(thread);
-    if (t === undefined) {
-      t = threadIds.length;
-      if (t >= MAX_THREADS) throw new Error(`more than ${MAX_THREADS} threads`);
-      threadIdx.set(thread, t);
-      threadIds.push(thread);
-    }
-    sampleThread[s] = t;
-    if (sampleRss !== undefined) sampleRss[s] = Math.max(0, Math.min(0xffffffff, rss));
+    seen.set(h, { stack, node: cur });
   }
   return {
     columns: {
@@ -164,6 +179,12 @@ export function buildColumns(profile: Profile): {
     frameAddrs,
     threadIds,
   };
+}
+
+function sameStack(a: number[], b: number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** The symbol of a key, or its address in hex, as Stats.getName has it. */

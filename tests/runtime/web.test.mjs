@@ -162,6 +162,7 @@ async function run(chromium) {
         await page.locator("#search").fill("parser.ts");
         await page.waitForFunction(() => /matches/.test(document.getElementById("search-result").textContent));
         t.equal(await page.locator("#search-result").textContent(), "matches: 13.6% of samples (407)");
+        await page.waitForFunction(() => globalThis.vmprofDebug.latency.search !== undefined);
         t.comment(`search: ${(await page.evaluate(() => globalThis.vmprofDebug.latency.search)).toFixed(1)} ms`);
         await shot(page, `${runtime}-search`);
         await page.locator("#search").fill("/^js:(crunch|nextToken):/");
@@ -293,6 +294,31 @@ async function run(chromium) {
         await page.close();
       } finally {
         await server.stop();
+      }
+    });
+
+    t.test(`${runtime}: view Python vmprof's log and a .cpuprofile`, async (t) => {
+      const cases = [
+        ["python", join(ROOT, "tests/fixtures/python-vmprof.log"), "squares", /^py:squares:5:example\.py$/],
+        ["cpuprofile", join(ROOT, "tests/fixtures/formats/bun-fib.cpuprofile"), "words", /:words:9:.*fib\.ts$/],
+      ];
+      for (const [what, file, label, re] of cases) {
+        const server = await serve(runtime, ["view", "--no-open", file]);
+        const errors = [];
+        try {
+          const { page } = await open(browser, server.url, errors);
+          const frame = (await rects(page)).filter((r) => r.label === label).reduce((a, b) => (b.w > a.w ? b : a));
+          t.match(frame?.name, re, `${what}: ${label} drawn`);
+          const [cmd, argv] = runArgs(runtime, CLI, ["show", file]);
+          const shown = spawnSync(cmd, argv, { cwd: ROOT, encoding: "utf8" }).stdout.split("\n").find((l) => l.includes(` ${label} `));
+          const width = (await rects(page)).find((r) => r.name === "<all>").w;
+          t.equal((Math.round((1000 * frame.w) / width) / 10).toFixed(1), /^\s*([\d.]+)%/.exec(shown)[1], `${what}: ${label}'s width is show's share`);
+          await shot(page, `${runtime}-${what}`);
+          t.same(errors, [], `${what}: no page errors`);
+          await page.close();
+        } finally {
+          await server.stop();
+        }
       }
     });
 

@@ -119,6 +119,7 @@ function labelColor(t, n) {
 }
 
 function frameColor(t, n, dimmed) {
+  if (n === 0 && t.rootFn !== undefined && !dimmed) return kindColor(t.kinds[t.labels.kindOf[t.rootFn]], t.parsed[t.rootFn].name);
   if (n === 0) return ROOT_COLOR;
   if (dimmed) return DIM_COLOR;
   return labelColor(t, n);
@@ -134,7 +135,8 @@ function diffColor(t, n, dimmed) {
 }
 
 function frameLabel(t, n) {
-  return n === 0 ? "all" : t.parsed[t.fn(n)].name;
+  if (n === 0) return t.rootFn === undefined ? "all" : t.parsed[t.rootFn].name;
+  return t.parsed[t.fn(n)].name;
 }
 
 // ---------------------------------------------------------------- tooltip
@@ -160,8 +162,10 @@ function hideTooltip() {
 
 /** Name, location, kind and shares of node n (shares of `base` samples). */
 function nodeLines(t, n, base) {
-  if (n === 0) return [el("div", { class: "t-name", text: "all samples" }), el("div", { text: `${fmtInt.format(t.total[0])} samples` })];
-  const p = t.parsed[t.fn(n)];
+  if (n === 0 && t.rootFn === undefined) {
+    return [el("div", { class: "t-name", text: "all samples" }), el("div", { text: `${fmtInt.format(t.total[0])} samples` })];
+  }
+  const p = t.parsed[n === 0 ? t.rootFn : t.fn(n)];
   const kind = KIND_STYLE[t.kinds[t.kind(n)]]?.label ?? "";
   const tier = t.tier(n);
   const out = [el("div", { class: "t-name", text: p.name })];
@@ -506,6 +510,7 @@ function renderSandwich() {
   for (const t of [callers, callees]) {
     named(t, model.names, model.parsed, model.kinds);
     t.base = base;
+    t.rootFn = f; // the root is the function itself
   }
   const sums = flat(tree, model.names.length);
   $("sandwich-title").textContent = callees.total[0] > 0
