@@ -1,6 +1,7 @@
 // The shape of a cli.ts subcommand: a name, a usage paragraph for --help, and run(argv).
 import { parseArgs } from "node:util";
 import { VmprofError } from "../errors.ts";
+import type { Stats } from "../profile/stats.ts";
 
 export interface Command {
   name: string;
@@ -29,6 +30,19 @@ export function numberOption(v: unknown, name: string, dflt: number): number {
     throw new VmprofError("BAD_OPTION", `--${name} expects a number, got "${v}"`);
   }
   return n;
+}
+
+/**
+ * `stats` cut to the threads `--thread T` names (the id T, or names starting with T); a
+ * BAD_OPTION error listing the threads of `log` when none match.
+ */
+export function selectThreads(stats: Stats, which: string, command: string, log: string): Stats {
+  const tids = new Set(stats.threadsMatching(which));
+  if (tids.size === 0) {
+    const known = [...stats.threads().keys()].map((t) => `${t} ${stats.threadNames().get(t) ?? ""}`.trim());
+    throw new VmprofError("BAD_OPTION", `${command}: no thread "${which}" in ${log} (threads: ${known.join(", ")})`);
+  }
+  return stats.filter((s) => tids.has(s.thread));
 }
 
 /** Writes to stderr with the tool's prefix. */

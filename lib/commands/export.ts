@@ -6,7 +6,7 @@ import { VmprofError } from "../errors.ts";
 import { EXPORTERS, type Exporter, exporterForPath, exportProfile, findExporter } from "../export/exporter.ts";
 import { readAnyProfile } from "../import/any.ts";
 import { Stats } from "../profile/stats.ts";
-import { type Command, numberOption, parseOptions, say } from "./command.ts";
+import { type Command, parseOptions, say, selectThreads } from "./command.ts";
 
 const OPTIONS = {
   format: { type: "string", short: "f" },
@@ -20,7 +20,8 @@ export interface ExportArgs {
   exporter: Exporter;
   /** A path, or "-" for standard output. */
   output: string;
-  thread?: number;
+  /** Only the threads with this id or a name starting with it. */
+  thread?: string;
   threads: boolean;
 }
 
@@ -50,12 +51,7 @@ export function parseExportArgs(argv: string[]): ExportArgs {
   }
   const output = out ?? defaultOutput(log, exporter);
   if (output === log) throw new VmprofError("BAD_OPTION", `export: the output would overwrite ${log}; give -o FILE`);
-  let thread: number | undefined;
-  if (values.thread !== undefined) {
-    thread = numberOption(values.thread, "thread", 0);
-    if (!Number.isSafeInteger(thread)) throw new VmprofError("BAD_OPTION", `--thread expects a thread id, got "${values.thread}"`);
-  }
-  return { log, exporter, output, thread, threads: !!values.threads };
+  return { log, exporter, output, thread: values.thread as string | undefined, threads: !!values.threads };
 }
 
 export const exportCommand: Command = {
@@ -64,15 +60,13 @@ export const exportCommand: Command = {
 ${EXPORTERS.map((e) => `      ${e.format.padEnd(18)} ${e.extension.padEnd(17)} ${e.description}`).join("\n")}
   -f, --format F         one of the formats above (default: from FILE's extension)
   -o, --output FILE      where to write, "-" for standard output (default: LOG with the format's extension)
-      --thread TID       only the samples of thread TID
+      --thread T         only the thread with id T, or whose name starts with T
       --threads          collapsed, svg: one root frame per thread`,
   run(argv) {
     const a = parseExportArgs(argv);
-    const stats = new Stats(readAnyProfile(a.log));
-    if (a.thread !== undefined && !stats.threads().has(a.thread)) {
-      throw new VmprofError("BAD_OPTION", `export: ${a.log} has no thread ${a.thread} (threads: ${[...stats.threads().keys()].join(", ")})`);
-    }
-    const data = exportProfile(stats, a.exporter.format, { title: basename(a.log), thread: a.thread, threads: a.threads });
+    let stats = new Stats(readAnyProfile(a.log));
+    if (a.thread !== undefined) stats = selectThreads(stats, a.thread, "export", a.log);
+    const data = exportProfile(stats, a.exporter.format, { title: basename(a.log), threads: a.threads });
     if (a.output === "-") {
       process.stdout.write(data);
       return 0;

@@ -5,7 +5,7 @@ import { VmprofError } from "../errors.ts";
 import { readAnyProfile } from "../import/any.ts";
 import { Stats } from "../profile/stats.ts";
 import { renderFlat, renderLines, renderMemory, renderSplit, renderThreads, renderTree } from "../view/terminal.ts";
-import { type Command, numberOption, parseOptions } from "./command.ts";
+import { type Command, numberOption, parseOptions, selectThreads } from "./command.ts";
 
 const OPTIONS = {
   "prune-percent": { type: "string" },
@@ -72,14 +72,7 @@ export const show: Command = {
   run(argv) {
     const a = parseShowArgs(argv);
     let stats = new Stats(readAnyProfile(a.log));
-    if (a.thread !== undefined) {
-      const tids = new Set(stats.threadsMatching(a.thread));
-      if (tids.size === 0) {
-        const known = [...stats.threads().keys()].map((t) => `${t} ${stats.threadNames().get(t) ?? ""}`.trim());
-        throw new VmprofError("BAD_OPTION", `show: no thread "${a.thread}" in ${a.log} (threads: ${known.join(", ")})`);
-      }
-      stats = stats.filter((s) => tids.has(s.thread));
-    }
+    if (a.thread !== undefined) stats = selectThreads(stats, a.thread, "show", a.log);
     let text: string;
     switch (a.view) {
       case "flat":

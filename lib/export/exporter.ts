@@ -4,7 +4,6 @@ import { VmprofError } from "../errors.ts";
 import type { Stats } from "../profile/stats.ts";
 import { collapsed } from "./collapsed.ts";
 import { cpuprofile } from "./cpuprofile.ts";
-import { onlyThread } from "./frames.ts";
 import { pprof } from "./pprof.ts";
 import { speedscope } from "./speedscope.ts";
 import { svg } from "./svg.ts";
@@ -59,6 +58,6 @@ export function exporterForPath(path: string): Exporter | undefined {
 /** Stats in `format` (see EXPORTERS); the API behind `cli.ts export`. */
 export function exportProfile(stats: Stats, format: string, options: ExportOptions = {}): Uint8Array | string {
   const exporter = findExporter(format);
-  const input = options.thread === undefined ? stats : onlyThread(stats, options.thread);
+  const input = options.thread === undefined ? stats : stats.filter((s) => s.thread === options.thread);
   return exporter.export(input, options);
 }

@@ -1,9 +1,8 @@
 // What every exporter needs from Stats: one entry per function (as `show flat` groups them),
-// thread names, the per-key frame facts (JIT tier) and a copy of a profile cut to one thread.
+// each address's JIT tier, thread names and the memory facts.
 
 import { MEMORY } from "../format/constants.ts";
-import type { Profile } from "../format/reader.ts";
-import { displayName, isUnknownFile, parseName, Stats } from "../profile/stats.ts";
+import { displayName, isUnknownFile, parseName, type Stats } from "../profile/stats.ts";
 
 /** One function: all the addresses that share a vmprof name, as in `Stats.flat()`. */
 export interface Frame {
@@ -74,12 +73,6 @@ export function threadName(stats: Stats, tid: number): string {
 export function threadLabel(stats: Stats, tid: number): string {
   const name = threadName(stats, tid);
   return name === "" ? `thread ${tid}` : `${name} (thread ${tid})`;
-}
-
-/** Stats over the samples of one thread only (the rest of the profile shared, not copied). */
-export function onlyThread(stats: Stats, tid: number): Stats {
-  const p: Profile = { ...stats.profile, samples: stats.profile.samples.filter((s) => s.thread === tid) };
-  return new Stats(p);
 }
 
 /** The log is in memory mode: every sample carries the RSS (kB). */

@@ -188,6 +188,14 @@ jsonschema.Draft7Validator(json.load(open(sys.argv[1]))).validate(json.load(open
     t.equal(one.status, 0);
     const n = one.stdout.trimEnd().split("\n").reduce((a, l) => a + Number(l.slice(l.lastIndexOf(" ") + 1)), 0);
     t.equal(n, d.threads[busiest], "--thread keeps that thread's samples");
+    const prefix = file.profiles.map((p) => p.name).find((n) => /^(worker-|Worker)/.test(n)).slice(0, 6);
+    const byName = cli(runtime, ["export", workers, "-f", "speedscope", "-o", "-", "--thread", prefix]);
+    t.equal(byName.status, 0, `--thread ${prefix}: by name prefix`, { stderr: byName.stderr });
+    t.equal(
+      JSON.parse(byName.stdout).profiles.length,
+      file.profiles.filter((p) => p.name.startsWith(prefix)).length,
+      "the workers' profiles",
+    );
     const roots = cli(runtime, ["export", workers, "-f", "collapsed", "-o", "-", "--threads"]).stdout;
     t.equal(new Set(roots.trimEnd().split("\n").map((l) => l.split(";")[0])).size, threads.length, "--threads: a root per thread");
     if (hasGo) {
@@ -284,7 +292,7 @@ jsonschema.Draft7Validator(json.load(open(sys.argv[1]))).validate(json.load(open
       [["export", join(dir, "missing.log"), "-f", "svg"], 1, /missing\.log: cannot read/],
       [["export", junk, "-f", "svg"], 1, /junk\.log: not a vmprof log/],
       [["export", fib, "-f", "svg", "-o", join(dir, "no/such/dir/x.svg")], 1, /x\.svg: cannot write/],
-      [["export", fib, "-f", "svg", "--thread", "12345678"], 2, /has no thread 12345678/],
+      [["export", fib, "-f", "svg", "--thread", "12345678"], 2, /export: no thread "12345678" in .*fib\.log \(threads: \d+/],
       [["show", ss], 1, /a speedscope file/],
       [["show", join(dir, "missing.cpuprofile")], 1, /cannot read/],
       [["diff", fib], 2, /diff: which two profiles\?/],
