@@ -1,5 +1,6 @@
 // Unit tests of lib/import: .cpuprofile to Profile (real Deno and Bun profiles, hand-made edge
-// cases), readAnyProfile's sniffing (plain or gzipped logs and JSON), Python and PyPy logs.
+// cases), readAnyProfile's sniffing (plain or gzipped logs and JSON), Python and PyPy logs,
+// and that all of them reach the web viewer.
 
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -16,6 +17,7 @@ import { parseAnyProfile, readAnyProfile } from "../../lib/import/any.ts";
 import { CPUPROFILE_THREAD, frameName, parseCpuProfile } from "../../lib/import/cpuprofile.ts";
 import { displayName, Stats } from "../../lib/profile/stats.ts";
 import { renderFlat, renderTree } from "../../lib/view/terminal.ts";
+import { encodeWebProfile } from "../../lib/view/web-data.ts";
 
 const fixture = (name: string) => new URL(`../fixtures/formats/${name}`, import.meta.url).pathname;
 const PYTHON_LOG = new URL("../fixtures/python-vmprof.log", import.meta.url).pathname;
@@ -203,4 +205,15 @@ test("Python vmprof logs: CPython (lines, memory, threads) and PyPy (gzipped, RP
   for (const s of [cpython, pypy]) for (const e of EXPORTERS) assert.ok(e.export(s, {}).length > 0, e.format);
   // A PyPy log read through parseLog directly is the same.
   assert.equal(parseLog(readFileSync(fixture("pypy-vmprof.log.gz"))).samples.length, 186);
+});
+
+test("the web viewer's payload builds from every imported kind of profile", () => {
+  for (const file of [fixture("deno-fib.cpuprofile.gz"), fixture("bun-fib.cpuprofile"), fixture("pypy-vmprof.log.gz"), PYTHON_LOG]) {
+    const profile = readAnyProfile(file);
+    const bytes = encodeWebProfile(profile, file);
+    assert.equal(new TextDecoder().decode(bytes.subarray(0, 4)), "VMPW", file);
+    const length = new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true);
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length)));
+    assert.equal(header.samples, profile.samples.length, file);
+  }
 });
