@@ -17,9 +17,11 @@ import {
   matchedSamples,
   movers,
   nameMatcher,
+  parseName as pageParseName,
   ProfileModel,
   sandwich,
 } from "../../lib/view/web/model.js";
+import { parseName } from "../../lib/profile/names.ts";
 
 const MAIN = 0x1000;
 const FIB = 0x2000;
@@ -151,6 +153,21 @@ test("flat: self and total per function equal Stats.flat (show flat numbers)", (
   const m = flat(model.tree(ALL, true), model.names.length);
   assert.deepEqual([...m.self], [...f.self]);
   assert.deepEqual([...m.total], [...f.total]);
+});
+
+test("the page parses names as lib/profile/names.ts does", () => {
+  for (
+    const n of [
+      "js:fib:5:/app/main.ts",
+      "n:v8::internal::Foo:0:-",
+      "py:main:3:C:\\app\\x.py",
+      "js:(garbage collector):0:-",
+      "pypy:jitted",
+      "0x4000",
+      "<all>",
+      "js:a:b:c:12:file:///x.ts",
+    ]
+  ) assert.deepEqual(pageParseName(n), parseName(n), n);
 });
 
 test("filters: a thread (by index) and a time range count only their samples", () => {
