@@ -244,6 +244,10 @@ const diffFlame = new FlameGraph($("diff-flame"), {
 
 function renderCrumbs() {
   const box = $("crumbs");
+  if (tree.total[0] === 0) {
+    box.replaceChildren(el("span", { class: "muted", text: "No samples here (the profile is empty, or the selection is)." }));
+    return;
+  }
   const path = tree.path(flame.zoomNode);
   const items = [];
   path.forEach((n, i) => {
