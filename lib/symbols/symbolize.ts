@@ -8,6 +8,7 @@ import type { Profile } from "../format/reader.ts";
 import { LogWriter } from "../format/writer.ts";
 import { CodeIndex, type CodeRange } from "./code-index.ts";
 import { nativeFrameName, NativeSymbolizer } from "./elf.ts";
+import { classifyGc, learnGcPcs, type PcInfo, type PcLookup } from "./gc.ts";
 import { META_KINDS, META_TIERS } from "../profile/stats.ts";
 
 /** Raw frames at or above this carry a JSC interpreter frame's identity (zig/sampler.zig). */
@@ -18,6 +19,7 @@ export const SYNTHETIC = {
   native: 0x100, // a sample with no JS frame at all: runtime or library code
   unknownJit: 0x200, // JIT code the symbol source never described
   interpreter: 0x300, // an interpreter frame we could not tell apart
+  gc: 0x400, // the runtime collecting garbage (lib/symbols/gc.ts)
 } as const;
 
 const MIN_CODE_KEY = 0x10000;
@@ -26,6 +28,7 @@ const SYNTHETIC_NAMES: Record<number, string> = {
   [SYNTHETIC.native]: "js:(native code):0:-",
   [SYNTHETIC.unknownJit]: "js:(unnamed JIT code):0:-",
   [SYNTHETIC.interpreter]: "js:(interpreter):0:-",
+  [SYNTHETIC.gc]: "js:(garbage collector):0:-",
 };
 
 export interface SymbolizeOptions {
@@ -88,6 +91,27 @@ export function codeName(r: CodeRange): string {
 }
 
 const OUR_LIBRARY = /libvmprof\.so$/;
+
+/** What each pc is, for the GC classifier (cached: it asks about every frame of every sample). */
+function gcPcLookup(index: CodeIndex, natives: NativeSymbolizer, modules: Module[]): PcLookup {
+  const cache = new Map<number, PcInfo | undefined>();
+  return (pc) => {
+    if (cache.has(pc)) return cache.get(pc);
+    let info: PcInfo | undefined;
+    if (pc < LLINT_TAG) {
+      const r = index.lookup(pc);
+      if (r) info = { kind: r.kind, name: r.name };
+      else if (moduleOf(modules, pc)) {
+        const f = natives.lookup(pc);
+        info = { kind: "native", name: f?.symbol, module: f?.module };
+      }
+    } else {
+      info = { kind: "js" };
+    }
+    cache.set(pc, info);
+    return info;
+  };
+}
 
 /** A frame found in a line table: its key and the line it was at (0: unknown). */
 interface Frame {
@@ -170,7 +194,9 @@ function inlinedFrames(
 
 export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = {}): SymbolizeResult {
   const modules = parseMaps(raw.meta.get("maps"));
-  const natives = new NativeSymbolizer(modules);
+  const deno = raw.meta.get("runtime") === "deno";
+  // V8's runtime-function table names the allocation slow paths that run its GC.
+  const natives = new NativeSymbolizer(modules, { v8Runtime: deno });
   const names = new Map<number, string>(); // key -> VIRTUAL_IP name
   const nativeNames = new Map<number, string>();
   const keyOfFunction = new Map<string, number>(); // one key per function and tier
@@ -221,7 +247,7 @@ export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = 
     if (r) {
       // Runtime code the JIT describes (builtins, stubs, regexp): native unless asked for.
       if (!o.native) return 0;
-      const key = (r.start | 1);
+      const key = r.start % 2 === 1 ? r.start : r.start + 1; // (not `| 1`: 32-bit in JS)
       nativeNames.set(key, `n:${part(r.name)}:0:-`);
       return key;
     }
@@ -261,6 +287,17 @@ export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = 
     return f;
   };
 
+  // GC: learned from this process's own samples, then each sample classified (docs/GC.md).
+  const gcLookup = gcPcLookup(index, natives, modules);
+  const threadNames = new Map<number, string>();
+  for (const [k, v] of raw.meta) if (k.startsWith("thread:")) threadNames.set(Number(k.slice(7)), v);
+  const pid = Number(raw.meta.get("pid"));
+  const isJsThread = (tid: number) => tid === pid || /^(worker-|Worker$)/.test(threadNames.get(tid) ?? "");
+  const gcPcs = learnGcPcs(
+    raw.samples.map((x) => ({ stack: x.stack, threadName: threadNames.get(x.thread), jsThread: isJsThread(x.thread) })),
+    gcLookup,
+  );
+
   let withLines = 0;
   const bodies: { stack: number[]; lines: number[]; thread: number; rss: number }[] = [];
   const kinds: string[] = [];
@@ -268,6 +305,8 @@ export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = 
     const leaf = s.stack[s.stack.length - 1];
     let kind = leaf === undefined ? "N" : kindCache.get(leaf);
     if (kind === undefined) kindCache.set(leaf, kind = kindOf(leaf));
+    const gc = classifyGc(s.stack, gcLookup, { threadName: threadNames.get(s.thread), gcPcs }) === "gc";
+    if (gc) kind = "G";
     kinds.push(kind);
     const stack: number[] = [];
     const lines: number[] = [];
@@ -293,6 +332,12 @@ export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = 
       }
     }
     if (hasJs) named++;
+    if (gc && !o.native) {
+      // The collector's native frames were folded away: name what they were doing.
+      stack.push(SYNTHETIC.gc);
+      lines.push(0);
+      names.set(SYNTHETIC.gc, SYNTHETIC_NAMES[SYNTHETIC.gc]);
+    }
     if (stack.length === 0) {
       stack.push(SYNTHETIC.native);
       lines.push(0);
