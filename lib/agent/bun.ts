@@ -6,12 +6,13 @@
 import { writeFileSync } from "node:fs";
 import process from "node:process";
 // @ts-ignore: bun:jsc only resolves under Bun; this file is only loaded there.
-import { generateHeapSnapshotForDebugging } from "bun:jsc";
+import { generateHeapSnapshotForDebugging, heapStats } from "bun:jsc";
 import { agentNative, agentSpool, startAgent, stopAgent } from "./start.ts";
 import { findLlintRange, jitdumpFiles, waitUntilStable } from "../symbols/sources.ts";
 
 const range = findLlintRange("self");
 const CODE_BLOCK_SLOT = 16; // fp+16 holds the CodeBlock* of a JSC frame (docs/SYMBOLS.md)
+const MAX_SNAPSHOT_OBJECTS = 250_000;
 
 if (startAgent({ llint: range && { lo: range.start, hi: range.end, offset: CODE_BLOCK_SLOT } })) {
   process.on("exit", () => {
@@ -22,7 +23,9 @@ if (startAgent({ llint: range && { lo: range.start, hi: range.end, offset: CODE_
     // @ts-ignore: Bun gives ES modules `require` too; its cache lists every loaded file.
     const files = Object.keys(require.cache).filter((f) => f.startsWith("/"));
     let heapSnapshot: string | undefined;
-    if (native.stats().llintFrames > 0) {
+    // The snapshot costs ~10 µs per heap object at exit: on a big heap, interpreter frames stay
+    // "(interpreter)" rather than holding the program's exit for seconds.
+    if (native.stats().llintFrames > 0 && heapStats().objectCount <= MAX_SNAPSHOT_OBJECTS) {
       heapSnapshot = `${spool}.heap.json`;
       writeFileSync(heapSnapshot, JSON.stringify(generateHeapSnapshotForDebugging()));
     }
