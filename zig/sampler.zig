@@ -81,6 +81,9 @@ comptime {
 
 /// Bit set on frames recorded from an LLInt frame slot (above any user-space address).
 pub const llint_tag: u64 = 1 << 52;
+/// Bit set on the word at [sp] recorded after the leaf: the return address of a leaf that keeps
+/// no frame (JIT thunks, some libc functions), or just data. The symbolizer decides which.
+pub const sp_word_tag: u64 = 1 << 51;
 
 /// Counters, copied out to TS by stats(). Layout asserted here and checked again from TS.
 pub const Stats = extern struct {
@@ -266,6 +269,11 @@ fn walk(t: *Thread, uc: *const linux.ucontext_t, slot: *Slot) u32 {
     if (leafReturnAddress(pc, sp, fp, hi)) |ra| {
         slot.frames[depth] = ra;
         depth += 1;
+    } else if (stackWord(sp, sp, hi)) |w| {
+        if (w >= 4096 and w < (1 << 47)) {
+            slot.frames[depth] = w | sp_word_tag;
+            depth += 1;
+        }
     }
 
     while (depth < ring_mod.max_depth) {

@@ -13,6 +13,8 @@ import { META_KINDS, META_TIERS } from "../profile/stats.ts";
 
 /** Raw frames at or above this carry a JSC interpreter frame's identity (zig/sampler.zig). */
 export const LLINT_TAG = 2 ** 52;
+/** A raw frame in [SP_TAG, LLINT_TAG) is the word at the leaf's [sp] (zig/sampler.zig). */
+export const SP_TAG = 2 ** 51;
 
 /** Keys of frames that stand for no code of their own (even, below any real code address). */
 export const SYNTHETIC = {
@@ -312,7 +314,17 @@ export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = 
     const lines: number[] = [];
     let hasJs = false;
     for (let i = 0; i < s.stack.length; i++) {
-      const pc = s.stack[i];
+      let pc = s.stack[i];
+      if (pc >= SP_TAG && pc < LLINT_TAG) {
+        // The leaf's caller when the leaf keeps no frame (JIT thunks, host calls from JIT
+        // code): kept only if the leaf is not JS code itself, the word is a return address
+        // into JS code, and that function is not already the next frame out.
+        pc -= SP_TAG;
+        const next = i > 0 ? s.stack[i - 1] : undefined;
+        if (kindOf(leaf) === "J" && index.lookup(leaf)?.kind === "js") continue;
+        const r = index.lookup(pc - 1);
+        if (!r || r.kind !== "js" || (next !== undefined && index.lookup(next - 1) === r)) continue;
+      }
       let key = pcCache.get(pc);
       if (key === undefined) pcCache.set(pc, key = resolve(pc));
       if (key === SYNTHETIC.interpreter && !hasJs && o.topLevel) key = jsKey(o.topLevel);
