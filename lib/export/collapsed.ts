@@ -19,7 +19,7 @@ export interface FoldedStack {
 }
 
 export interface Folded {
-  /** Distinct stacks (labels and tiers) in order of first appearance. */
+  /** Distinct stacks (of addresses, so one label list can occur more than once) in order of first appearance. */
   stacks: FoldedStack[];
   /** Every label that occurs: the function's short name and its vmprof name. */
   info: Map<string, { name: string; full: string }>;
@@ -48,8 +48,15 @@ export function foldStacks(stats: Stats, options: ExportOptions = {}): Folded {
     }
     return l;
   };
+  // Keyed by addresses (and thread): labels and tiers are functions of them.
   const byKey = new Map<string, FoldedStack>();
   for (const s of stats.profile.samples) {
+    const key = options.threads ? `${s.thread}:${s.stack.join(",")}` : s.stack.join(",");
+    const known = byKey.get(key);
+    if (known) {
+      known.count++;
+      continue;
+    }
     const frames = s.stack.map(label);
     const tiers = s.stack.map((a) => table.tier(a) ?? "");
     if (frames.length === 0) {
@@ -63,10 +70,7 @@ export function foldStacks(stats: Stats, options: ExportOptions = {}): Folded {
       tiers.unshift("");
       info.set(t, { name: t, full: t });
     }
-    const key = frames.join(";") + "\n" + tiers.join(";");
-    const known = byKey.get(key);
-    if (known) known.count++;
-    else byKey.set(key, { frames, tiers, count: 1 });
+    byKey.set(key, { frames, tiers, count: 1 });
   }
   return { stacks: [...byKey.values()], info };
 }

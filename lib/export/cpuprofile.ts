@@ -72,17 +72,19 @@ export function toCpuProfile(stats: Stats, _options: ExportOptions = {}): CpuPro
     hitCount: 0,
   };
   const nodes = [root];
-  const kids = new Map<string, number>(); // `${parent id} ${frame}` -> node id
-  const child = (parent: CpuProfileNode, key: string, callFrame: () => CallFrame): CpuProfileNode => {
-    const k = `${parent.id} ${key}`;
-    let id = kids.get(k);
-    if (id === undefined) {
-      id = nodes.length + 1;
-      kids.set(k, id);
-      nodes.push({ id, callFrame: callFrame(), hitCount: 0 });
-      (parent.children ??= []).push(id);
+  const kids: Map<number, CpuProfileNode>[] = [new Map()]; // per node (id - 1): frame -> child
+  /** The child of `parent` for frame `f` (-1: V8's "(program)"), made on first use. */
+  const child = (parent: CpuProfileNode, f: number, callFrame: () => CallFrame): CpuProfileNode => {
+    const byFrame = kids[parent.id - 1];
+    let node = byFrame.get(f);
+    if (node === undefined) {
+      node = { id: nodes.length + 1, callFrame: callFrame(), hitCount: 0 };
+      nodes.push(node);
+      kids.push(new Map());
+      byFrame.set(f, node);
+      (parent.children ??= []).push(node.id);
     }
-    return nodes[id - 1];
+    return node;
   };
   const lines = (stats.profile.flags & LINES) !== 0;
   const ticks = new Map<CpuProfileNode, Map<number, number>>();
@@ -96,11 +98,11 @@ export function toCpuProfile(stats: Stats, _options: ExportOptions = {}): CpuPro
       const f = table.of(a);
       if (f === last) continue; // one node, as in Stats.getTree: a function's tiers and adjacent recursion
       last = f;
-      node = child(node, String(f), () => frameOf(f));
+      node = child(node, f, () => frameOf(f));
     }
     // V8 charges samples without any frame to "(program)".
     if (node === root) {
-      node = child(root, "program", () => ({ ...root.callFrame, functionName: "(program)" }));
+      node = child(root, -1, () => ({ ...root.callFrame, functionName: "(program)" }));
     }
     node.hitCount++;
     samples.push(node.id);

@@ -12,10 +12,16 @@ import { FrameTable, hasMemory, threadName } from "./frames.ts";
 
 const encoder = new TextEncoder();
 
-/** A protobuf writer for the few wire types profile.proto uses: varints and length-delimited fields. */
+/**
+ * A protobuf writer for the few wire types profile.proto uses: varints and length-delimited
+ * fields. A nested message is written into a child writer that is reused for every nested
+ * message at that depth (written out before the next one starts), so nothing is allocated
+ * per message.
+ */
 class ProtoWriter {
-  #buf = new Uint8Array(1024);
+  #buf = new Uint8Array(256);
   #len = 0;
+  #child: ProtoWriter | undefined;
 
   #ensure(n: number): void {
     if (this.#len + n <= this.#buf.length) return;
@@ -29,21 +35,32 @@ class ProtoWriter {
   /** An unsigned varint; negative numbers as 64-bit two's complement (10 bytes), as int64 fields want. */
   varint(v: number | bigint): void {
     this.#ensure(10);
+    const buf = this.#buf;
+    if (typeof v === "number" && v >= 0 && v <= 0x7fffffff) {
+      // The common case, in 32-bit integer arithmetic.
+      let x = v | 0;
+      while (x >= 0x80) {
+        buf[this.#len++] = (x & 0x7f) | 0x80;
+        x >>>= 7;
+      }
+      buf[this.#len++] = x;
+      return;
+    }
     let n = typeof v === "bigint" ? BigInt.asUintN(64, v) : v;
     if (typeof n === "number" && (n < 0 || n > Number.MAX_SAFE_INTEGER)) n = BigInt.asUintN(64, BigInt(n));
     if (typeof n === "bigint") {
       while (n >= 0x80n) {
-        this.#buf[this.#len++] = Number(n & 0x7fn) | 0x80;
+        buf[this.#len++] = Number(n & 0x7fn) | 0x80;
         n >>= 7n;
       }
-      this.#buf[this.#len++] = Number(n);
+      buf[this.#len++] = Number(n);
       return;
     }
     while (n >= 0x80) {
-      this.#buf[this.#len++] = (n % 0x80) | 0x80;
+      buf[this.#len++] = (n % 0x80) | 0x80;
       n = Math.floor(n / 0x80);
     }
-    this.#buf[this.#len++] = n;
+    buf[this.#len++] = n;
   }
 
   /** A varint field (wire type 0); zero is the default and is left out. */
@@ -65,16 +82,17 @@ class ProtoWriter {
   /** A packed repeated varint field. */
   packed(field: number, vs: number[]): void {
     if (vs.length === 0) return;
-    const inner = new ProtoWriter();
-    for (const v of vs) inner.varint(v);
-    this.bytes(field, inner.finish());
+    this.message(field, (w) => {
+      for (const v of vs) w.varint(v);
+    });
   }
 
   /** An embedded message written by `fill`. */
   message(field: number, fill: (w: ProtoWriter) => void): void {
-    const inner = new ProtoWriter();
+    const inner = this.#child ??= new ProtoWriter();
+    inner.#len = 0;
     fill(inner);
-    this.bytes(field, inner.finish());
+    this.bytes(field, inner.#buf.subarray(0, inner.#len));
   }
 
   finish(): Uint8Array {
@@ -129,35 +147,42 @@ export function encodePprof(stats: Stats, options: ExportOptions = {}): Uint8Arr
   const periodNs = Math.max(1, p.periodUsec) * 1000;
 
   // A location per address (and line, in lines mode); a function per name.
-  const locationIds = new Map<string, number>();
+  const locationIds = new Map<number, Map<number, number>>(); // addr -> line (0 unless lines mode) -> id
   const locations: { id: number; addr: number; fn: number; line: number }[] = [];
-  const locationOf = (addr: number, line: number): number => {
-    const key = linesMode ? `${addr}:${line}` : String(addr);
-    let id = locationIds.get(key);
+  const locationOf = (addr: number, rawLine: number): number => {
+    const line = linesMode ? rawLine : 0;
+    let byLine = locationIds.get(addr);
+    if (byLine === undefined) locationIds.set(addr, byLine = new Map());
+    let id = byLine.get(line);
     if (id === undefined) {
       id = locations.length + 1;
-      locationIds.set(key, id);
+      byLine.set(line, id);
       const fn = table.of(addr);
-      locations.push({ id, addr, fn, line: linesMode && line > 0 ? line : table.frames[fn].line });
+      locations.push({ id, addr, fn, line: line > 0 ? line : table.frames[fn].line });
     }
     return id;
   };
+  const threadNames = new Map<number, string>();
 
   // Identical stacks with identical labels become one sample with a count.
   const merged = new Map<string, { locs: number[]; labels: Labels; count: number }>();
   for (const s of p.samples) {
     const locs: number[] = [];
     for (let i = s.stack.length - 1; i >= 0; i--) locs.push(locationOf(s.stack[i], s.lines?.[i] ?? 0));
-    const labels: Labels = { str: [], num: [[str("thread_id"), s.thread, 0]] };
-    const name = threadName(stats, s.thread);
-    if (name !== "") labels.str.push([str("thread"), str(name)]);
     const tier = s.stack.length > 0 ? table.tier(s.stack[s.stack.length - 1]) : undefined;
+    const key = `${locs.join(",")}|${s.thread}|${tier ?? ""}|${memory ? s.rss : ""}`;
+    const m = merged.get(key);
+    if (m !== undefined) {
+      m.count++;
+      continue;
+    }
+    const labels: Labels = { str: [], num: [[str("thread_id"), s.thread, 0]] };
+    let name = threadNames.get(s.thread);
+    if (name === undefined) threadNames.set(s.thread, name = threadName(stats, s.thread));
+    if (name !== "") labels.str.push([str("thread"), str(name)]);
     if (tier !== undefined) labels.str.push([str("tier"), str(tier)]);
     if (memory) labels.num.push([str("rss"), s.rss * 1024, str("bytes")]);
-    const key = `${locs.join(",")}|${JSON.stringify(labels)}`;
-    const m = merged.get(key);
-    if (m === undefined) merged.set(key, { locs, labels, count: 1 });
-    else m.count++;
+    merged.set(key, { locs, labels, count: 1 });
   }
 
   const w = new ProtoWriter();
