@@ -168,6 +168,12 @@ jsonschema.Draft7Validator(json.load(open(sys.argv[1]))).validate(json.load(open
       const tags = run("go", ["tool", "pprof", "-tags", files.pprof]);
       t.match(tags.stdout, /rss: Total/, "memory as the rss label");
       t.match(tags.stdout, /thread_id: Total/, "thread ids as a label");
+      // Tiers, when the log has them ("by tier: ignition 69%, turbofan 29%" under show's table).
+      const tiers = /by tier: (.*)/.exec(show.stdout)?.[1].split(", ").map((x) => x.split(" ")[0]) ?? [];
+      for (const tier of tiers) t.match(tags.stdout, new RegExp(`\\): ${tier}\\n`), `tier ${tier} as a label`);
+    }
+    if (/by tier: /.test(show.stdout)) {
+      t.match(readFileSync(files.svg, "utf8"), /samples \([\d.]+%\); [a-z]+ \d+/, "the SVG's tooltips give samples per tier");
     } else {
       t.comment("go is missing: pprof checks skipped");
     }
@@ -242,6 +248,23 @@ jsonschema.Draft7Validator(json.load(open(sys.argv[1]))).validate(json.load(open
       const file = readdirSync(d).find((f) => f.endsWith(".cpuprofile"));
       t.ok(file, `${name} wrote a .cpuprofile`);
       profiles.push([name, join(d, file)]);
+    }
+    // Our .cpuprofile has the runtimes' shape: the same top-level keys, node and callFrame fields.
+    const ours = join(tempDir(), "ours.cpuprofile");
+    t.equal(cli(runtime, ["export", fib, "-o", ours]).status, 0);
+    const mine = JSON.parse(readFileSync(ours, "utf8"));
+    for (const [name, file] of profiles) {
+      const real = JSON.parse(readFileSync(file, "utf8"));
+      t.same(Object.keys(mine).sort(), Object.keys(real).sort(), `top-level keys as ${name}'s`);
+      const keys = (objs) => [...new Set(objs.flatMap((o) => Object.keys(o)))].sort();
+      const extra = (a, b) => a.filter((k) => !b.includes(k));
+      t.same(extra(keys(mine.nodes), [...keys(real.nodes), "positionTicks"]), [], `node fields known to ${name}`);
+      t.same(
+        extra(keys(mine.nodes.map((n) => n.callFrame)), keys(real.nodes.map((n) => n.callFrame))),
+        ["codeType"],
+        `callFrame fields as ${name}'s, plus V8's codeType`,
+      );
+      t.same(real.nodes[0].callFrame, mine.nodes[0].callFrame, "the same (root) node");
     }
     for (const [name, file] of profiles) {
       const json = JSON.parse(readFileSync(file, "utf8"));
