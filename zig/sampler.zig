@@ -278,11 +278,21 @@ fn walk(t: *Thread, uc: *const linux.ucontext_t, slot: *Slot) u32 {
 
     while (depth < ring_mod.max_depth) {
         const ra = stackWord(fp + 8, sp, hi) orelse break;
-        const next = stackWord(fp, sp, hi) orelse break;
+        var next = stackWord(fp, sp, hi) orelse break;
         if (ra < 4096) break;
         slot.frames[depth] = frameValue(ra, next, sp, hi);
         depth += 1;
         if (next <= fp) break; // frames must move towards the stack base
+        if (returnsIntoLibffiCall(ra)) {
+            // libffi's ffi_call_unix64 points rbp at its own argument area: its caller's
+            // rbp is at [rbp+16] and its return address at [rbp+24] (Deno's FFI calls).
+            const ffi_ra = stackWord(next + 24, sp, hi) orelse break;
+            const ffi_next = stackWord(next + 16, sp, hi) orelse break;
+            if (ffi_ra < 4096 or ffi_next <= next or depth >= ring_mod.max_depth) break;
+            slot.frames[depth] = frameValue(ffi_ra, ffi_next, sp, hi);
+            depth += 1;
+            next = ffi_next;
+        }
         fp = next;
     } else {
         slot.flags |= ring_mod.SlotFlags.truncated;
@@ -306,6 +316,13 @@ fn leafReturnAddress(pc: usize, sp: usize, fp: usize, hi: usize) ?usize {
         },
         else => return null,
     }
+}
+
+/// True if `ra` is the return point of the call in libffi's ffi_call_unix64, which is
+/// followed by `lea rsp, [rbp+0x18]` (48 8d 65 18) and `mov rcx, [rbp]` (48 8b 4d 00).
+inline fn returnsIntoLibffiCall(ra: usize) bool {
+    const code: *align(1) const u64 = @ptrFromInt(ra);
+    return code.* == 0x004d8b48_18658d48;
 }
 
 /// The value recorded for a pc whose frame pointer is `owner`: the pc itself, or for a pc
