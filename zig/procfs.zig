@@ -103,6 +103,26 @@ pub fn executableMappings(out: []u8) usize {
     return len;
 }
 
+/// The executable mappings of the program's own binary (/proc/self/exe), up to out.len of them.
+pub fn programText(out: []Range) usize {
+    var exe_buf: [1024]u8 = undefined;
+    const exe = std.posix.readlinkZ("/proc/self/exe", &exe_buf) catch return 0;
+    const fd = sys.open("/proc/self/maps", .{ .CLOEXEC = true }, 0) orelse return 0;
+    defer sys.close(fd);
+    var lines = LineReader{ .fd = fd };
+    var n: usize = 0;
+    while (lines.next()) |line| {
+        if (n == out.len) break;
+        const m = parseMapsLine(line) orelse continue;
+        const perms = std.mem.indexOfScalar(u8, line, ' ') orelse continue;
+        if (perms + 4 >= line.len or line[perms + 3] != 'x') continue;
+        if (!std.mem.endsWith(u8, line, exe)) continue;
+        out[n] = .{ .lo = m.lo, .hi = m.hi };
+        n += 1;
+    }
+    return n;
+}
+
 /// The thread's name from /proc/self/task/<tid>/comm (at most 15 bytes), or null if it is gone.
 pub fn threadName(tid: i32, out: *[16]u8) ?[]const u8 {
     var path_buf: [64]u8 = undefined;
@@ -167,6 +187,16 @@ test "the mapping of a local variable is this thread's stack" {
     const r = mappingContaining(addr).?;
     try std.testing.expect(r.lo <= addr and addr < r.hi);
     std.mem.doNotOptimizeAway(&local);
+}
+
+test "the program's text holds this function" {
+    var ranges: [8]Range = undefined;
+    const n = programText(&ranges);
+    try std.testing.expect(n > 0);
+    const here = @intFromPtr(&programText);
+    var found = false;
+    for (ranges[0..n]) |r| found = found or (here >= r.lo and here < r.hi);
+    try std.testing.expect(found);
 }
 
 test "executable mappings include this test binary" {

@@ -168,6 +168,10 @@ var stop_flusher: std.atomic.Value(bool) = .init(false);
 /// Guards enable/disable/register (never taken by the handler).
 var lock: std.Thread.Mutex = .{};
 
+/// The program binary's text, for returnsIntoLibffiCall (set in enable, before any signal).
+var program_text: [8]procfs.Range = undefined;
+var program_text_len: usize = 0;
+
 var handler_installed = false;
 var previous_action: posix.Sigaction = undefined;
 
@@ -254,7 +258,7 @@ fn walk(t: *Thread, uc: *const linux.ucontext_t, slot: *Slot) u32 {
     const hi = t.stack_hi.load(.acquire);
 
     var depth: u32 = 0;
-    slot.frames[depth] = frameValue(pc, fp, sp, hi);
+    slot.frames[depth] = if (pc != 0 and pc < max_user_address) frameValue(pc, fp, sp, hi) else 1;
     depth += 1;
     if (hi == 0 or sp < lo or sp >= hi) {
         // Bounds unknown (the flusher will look them up from this sp) or running on another
@@ -267,10 +271,12 @@ fn walk(t: *Thread, uc: *const linux.ucontext_t, slot: *Slot) u32 {
     // A leaf caught in a prologue or at a return has not (or no longer) linked its frame:
     // its caller's return address is on top of the stack, not behind fp.
     if (leafReturnAddress(pc, sp, fp, hi)) |ra| {
-        slot.frames[depth] = ra;
-        depth += 1;
+        if (ra >= 4096 and ra < max_user_address) {
+            slot.frames[depth] = ra;
+            depth += 1;
+        }
     } else if (stackWord(sp, sp, hi)) |w| {
-        if (w >= 4096 and w < (1 << 47)) {
+        if (w >= 4096 and w < max_user_address) {
             slot.frames[depth] = w | sp_word_tag;
             depth += 1;
         }
@@ -279,7 +285,7 @@ fn walk(t: *Thread, uc: *const linux.ucontext_t, slot: *Slot) u32 {
     while (depth < ring_mod.max_depth) {
         const ra = stackWord(fp + 8, sp, hi) orelse break;
         var next = stackWord(fp, sp, hi) orelse break;
-        if (ra < 4096) break;
+        if (ra < 4096 or ra >= max_user_address) break;
         slot.frames[depth] = frameValue(ra, next, sp, hi);
         depth += 1;
         if (next <= fp) break; // frames must move towards the stack base
@@ -288,7 +294,7 @@ fn walk(t: *Thread, uc: *const linux.ucontext_t, slot: *Slot) u32 {
             // rbp is at [rbp+16] and its return address at [rbp+24] (Deno's FFI calls).
             const ffi_ra = stackWord(next + 24, sp, hi) orelse break;
             const ffi_next = stackWord(next + 16, sp, hi) orelse break;
-            if (ffi_ra < 4096 or ffi_next <= next or depth >= ring_mod.max_depth) break;
+            if (ffi_ra < 4096 or ffi_ra >= max_user_address or ffi_next <= next or depth >= ring_mod.max_depth) break;
             slot.frames[depth] = frameValue(ffi_ra, ffi_next, sp, hi);
             depth += 1;
             next = ffi_next;
@@ -320,10 +326,21 @@ fn leafReturnAddress(pc: usize, sp: usize, fp: usize, hi: usize) ?usize {
 
 /// True if `ra` is the return point of the call in libffi's ffi_call_unix64, which is
 /// followed by `lea rsp, [rbp+0x18]` (48 8d 65 18) and `mov rcx, [rbp]` (48 8b 4d 00).
+/// Only looked for inside the program's own text (where Deno links libffi): `ra` comes from
+/// the stack and may be any value, so its bytes are read only where they are known mapped.
 inline fn returnsIntoLibffiCall(ra: usize) bool {
-    const code: *align(1) const u64 = @ptrFromInt(ra);
-    return code.* == 0x004d8b48_18658d48;
+    for (program_text[0..program_text_len]) |r| {
+        if (ra >= r.lo and ra + 8 <= r.hi) {
+            const code: *align(1) const u64 = @ptrFromInt(ra);
+            return code.* == 0x004d8b48_18658d48;
+        }
+    }
+    return false;
 }
+
+/// Highest user-space address (x86_64, 4-level page tables): a larger "return address" read
+/// from the stack is data, and ends the walk.
+const max_user_address: usize = 1 << 47;
 
 /// The value recorded for a pc whose frame pointer is `owner`: the pc itself, or for a pc
 /// inside JSC's interpreter, the tagged word at owner + llint_offset that tells frames apart.
@@ -619,6 +636,7 @@ pub fn enable(cfg: *const Config) Result {
     ring = Ring.init(slots[0..ring_slots]);
 
     stats = .{};
+    program_text_len = procfs.programText(&program_text);
     paused.store(0, .monotonic);
     n_threads.store(0, .release);
     out.len = 0;
