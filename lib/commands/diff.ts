@@ -35,7 +35,9 @@ export function parseDiffArgs(argv: string[]): DiffArgs {
     throw new VmprofError("BAD_OPTION", `--match must be location or name, got "${match}"`);
   }
   const limit = numberOption(values.limit, "limit", 30);
-  if (!Number.isInteger(limit) || limit < 0) throw new VmprofError("BAD_OPTION", `--limit expects a whole number, got ${limit}`);
+  if (!Number.isInteger(limit) || limit < 0) {
+    throw new VmprofError("BAD_OPTION", `--limit expects a whole number, got ${limit}`);
+  }
   return { a: positionals[0], b: positionals[1], by, match, noNative: !!values["no-native"], limit };
 }
 

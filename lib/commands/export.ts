@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import process from "node:process";
 import { VmprofError } from "../errors.ts";
-import { EXPORTERS, type Exporter, exporterForPath, exportProfile, findExporter } from "../export/exporter.ts";
+import { type Exporter, exporterForPath, EXPORTERS, exportProfile, findExporter } from "../export/exporter.ts";
 import { readAnyProfile } from "../import/any.ts";
 import { Stats } from "../profile/stats.ts";
 import { type Command, parseOptions, say, selectThreads } from "./command.ts";
@@ -56,7 +56,8 @@ export function parseExportArgs(argv: string[]): ExportArgs {
 
 export const exportCommand: Command = {
   name: "export",
-  usage: `usage: cli.ts export LOG [--format F] [-o FILE]    write a profile (vmprof log or .cpuprofile) for another tool
+  usage:
+    `usage: cli.ts export LOG [--format F] [-o FILE]    write a profile (vmprof log or .cpuprofile) for another tool
 ${EXPORTERS.map((e) => `      ${e.format.padEnd(18)} ${e.extension.padEnd(17)} ${e.description}`).join("\n")}
   -f, --format F         one of the formats above (default: from FILE's extension)
   -o, --output FILE      where to write, "-" for standard output (default: LOG with the format's extension)

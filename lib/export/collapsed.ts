@@ -4,11 +4,8 @@
 // into one frame per tier and the counts would no longer be `show`'s; the SVG keeps them).
 
 import type { Stats } from "../profile/stats.ts";
-import type { ExportOptions, Exporter } from "./exporter.ts";
-import { FrameTable, threadLabel } from "./frames.ts";
-
-/** The frame that stands for a sample with no frames at all, as in V8's profiles. */
-export const NO_FRAMES = "(program)";
+import type { Exporter, ExportOptions } from "./exporter.ts";
+import { FrameTable, NO_FRAMES, threadLabel } from "./frames.ts";
 
 export interface FoldedStack {
   /** Frame labels, outermost first. */

@@ -6,8 +6,8 @@
 
 import { LINES } from "../format/constants.ts";
 import type { Stats } from "../profile/stats.ts";
-import type { ExportOptions, Exporter } from "./exporter.ts";
-import { FrameTable } from "./frames.ts";
+import type { Exporter, ExportOptions } from "./exporter.ts";
+import { FrameTable, NO_FRAMES } from "./frames.ts";
 
 export interface CallFrame {
   functionName: string;
@@ -102,7 +102,7 @@ export function toCpuProfile(stats: Stats, _options: ExportOptions = {}): CpuPro
     }
     // V8 charges samples without any frame to "(program)".
     if (node === root) {
-      node = child(root, -1, () => ({ ...root.callFrame, functionName: "(program)" }));
+      node = child(root, -1, () => ({ ...root.callFrame, functionName: NO_FRAMES }));
     }
     node.hitCount++;
     samples.push(node.id);

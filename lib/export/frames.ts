@@ -4,12 +4,13 @@
 import { MEMORY } from "../format/constants.ts";
 import { displayName, isUnknownFile, parseName, type Stats } from "../profile/stats.ts";
 
+/** The frame that stands for a sample with no frames at all, as in V8's profiles. */
+export const NO_FRAMES = "(program)";
+
 /** One function: all the addresses that share a vmprof name, as in `Stats.flat()`. */
 export interface Frame {
   /** The vmprof name, `js:fib:4:/app/fib.ts` (or "0x…" for an unnamed address). */
   full: string;
-  /** "js", "py", "n", ...; "" for a name outside vmprof's form. */
-  kind: string;
   name: string;
   /** First line, 1-based; 0 when unknown. */
   line: number;
@@ -45,7 +46,6 @@ export class FrameTable {
       i = this.frames.length;
       this.frames.push({
         full,
-        kind: p.kind,
         name: p.name,
         line: p.line,
         file: isUnknownFile(p.file) ? "" : p.file,

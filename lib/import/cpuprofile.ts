@@ -64,11 +64,19 @@ export function frameName(cf: RawNode["callFrame"]): string {
 /** A parsed .cpuprofile JSON value as a Profile; BAD_LOG naming `source` when it is not one. */
 export function parseCpuProfile(json: unknown, source = "<cpuprofile>"): Profile {
   if (!isCpuProfile(json)) throw bad(source, "no nodes and samples arrays");
-  const raw = json as { nodes: unknown[]; samples: unknown[]; timeDeltas?: unknown; startTime?: unknown; endTime?: unknown };
+  const raw = json as {
+    nodes: unknown[];
+    samples: unknown[];
+    timeDeltas?: unknown;
+    startTime?: unknown;
+    endTime?: unknown;
+  };
   const byId = new Map<number, RawNode>();
   for (const n of raw.nodes) {
     const node = n as RawNode;
-    if (typeof node !== "object" || node === null || typeof node.id !== "number" || typeof node.callFrame !== "object") {
+    if (
+      typeof node !== "object" || node === null || typeof node.id !== "number" || typeof node.callFrame !== "object"
+    ) {
       throw bad(source, "a node without id or callFrame");
     }
     if (byId.has(node.id)) throw bad(source, `node id ${node.id} appears twice`);

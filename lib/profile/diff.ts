@@ -134,7 +134,7 @@ export function diffStats(a: Stats, b: Stats, o: DiffOptions = {}): ProfileDiff 
     samplesA: a.samples,
     samplesB: b.samples,
     rows: rows.sort((x, y) =>
-        primary(y) - primary(x) || secondary(y) - secondary(x) || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)
-      ),
+      primary(y) - primary(x) || secondary(y) - secondary(x) || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)
+    ),
   };
 }

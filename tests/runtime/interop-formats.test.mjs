@@ -17,6 +17,8 @@ const hasGo = has("go", ["version"]);
 const hasVmprof = has("python3", ["-c", "import vmprof"]);
 const hasJsonschema = has("python3", ["-c", "import jsonschema"]);
 const hasPypy = has("pypy3", ["-c", "import _vmprof"]);
+// deno-lint-ignore no-control-regex
+const ANSI = /\x1b\[[0-9;]*m/g;
 
 /** `show LOG flat` as rows { self, total, name }, in the order printed (the table ends at a blank line). */
 function flatRows(text) {
@@ -37,7 +39,12 @@ function run(cmd, args, opts = {}) {
 /** Our log exported to each format and the checks every test needs. */
 function exportAll(t, runtime, log, dir) {
   const out = {};
-  for (const [format, ext] of [["speedscope", ".speedscope.json"], ["cpuprofile", ".cpuprofile"], ["pprof", ".pb.gz"], ["collapsed", ".folded"], ["svg", ".svg"]]) {
+  for (
+    const [format, ext] of [["speedscope", ".speedscope.json"], ["cpuprofile", ".cpuprofile"], ["pprof", ".pb.gz"], [
+      "collapsed",
+      ".folded",
+    ], ["svg", ".svg"]]
+  ) {
     const file = join(dir, `out${ext}`);
     const r = cli(runtime, ["export", log, "--format", format, "-o", file]);
     t.equal(r.status, 0, `export ${format}`, { stderr: r.stderr });
@@ -62,7 +69,9 @@ for (const runtime of ["deno", "bun"]) {
 const pyLogs = { logs: [["pypy fixture", join(FORMATS, "pypy-vmprof.log.gz"), "squares"]], made: [], comments: [] };
 if (hasVmprof) {
   const log = join(tempDir(), "cpython.log");
-  const r = run("python3", ["-c", `
+  const r = run("python3", [
+    "-c",
+    `
 import sys, vmprof
 def fib(n):
     return n if n < 2 else fib(n - 1) + fib(n - 2)
@@ -71,7 +80,9 @@ with open(sys.argv[1], "w+b") as f:
     for _ in range(15):
         fib(20)
     vmprof.disable()
-`, log]);
+`,
+    log,
+  ]);
   pyLogs.made.push(["CPython vmprof", r]);
   pyLogs.logs.push(["cpython", log, "fib"]);
 } else pyLogs.comments.push("python3 cannot import vmprof: the CPython log is skipped");
@@ -131,7 +142,9 @@ for (const runtime of ["deno", "bun"]) {
     t.equal(folded.reduce((a, l) => a + Number(l.slice(l.lastIndexOf(" ") + 1)), 0), d.samples, "folded counts add up");
 
     // SVG: an XML parser reads it; the widest frame under the root is the hottest function by total.
-    const py = run("python3", ["-c", `
+    const py = run("python3", [
+      "-c",
+      `
 import sys, xml.etree.ElementTree as E
 ns = {"s": "http://www.w3.org/2000/svg"}
 frames = []
@@ -139,23 +152,38 @@ for g in E.parse(sys.argv[1]).getroot().iter("{http://www.w3.org/2000/svg}g"):
     frames.append((float(g.find("s:rect", ns).get("width")), g.find("s:title", ns).text))
 frames.sort(key=lambda f: -f[0])
 print(frames[1][1])
-`, files.svg]);
+`,
+      files.svg,
+    ]);
     t.equal(py.status, 0, "python's XML parser reads the SVG", { stderr: py.stderr });
     const hottest = Object.entries(d.functions).sort((a, b) => b[1].total - a[1].total)[0][0];
     t.ok(py.stdout.startsWith(hottest + ":"), `widest frame is ${hottest} (${py.stdout.trim()})`);
 
     // speedscope's own JSON schema, with a real validator.
     if (hasJsonschema) {
-      const v = run("python3", ["-c", `
+      const v = run("python3", [
+        "-c",
+        `
 import json, sys, jsonschema
 jsonschema.Draft7Validator(json.load(open(sys.argv[1]))).validate(json.load(open(sys.argv[2])))
-`, join(FORMATS, "speedscope-file-format-schema.json"), files.speedscope]);
+`,
+        join(FORMATS, "speedscope-file-format-schema.json"),
+        files.speedscope,
+      ]);
       t.equal(v.status, 0, "valid against speedscope's file-format schema (python jsonschema)", { stderr: v.stderr });
     }
 
     // pprof: go tool pprof reads it; its flat and cum counts are show's self and total.
     if (hasGo) {
-      const top = run("go", ["tool", "pprof", "-top", "-lines", "-sample_index=samples", "-nodecount=100000", files.pprof]);
+      const top = run("go", [
+        "tool",
+        "pprof",
+        "-top",
+        "-lines",
+        "-sample_index=samples",
+        "-nodecount=100000",
+        files.pprof,
+      ]);
       t.equal(top.status, 0, "go tool pprof -top reads it", { stderr: top.stderr });
       const got = {};
       for (const l of top.stdout.split("\n")) {
@@ -173,7 +201,11 @@ jsonschema.Draft7Validator(json.load(open(sys.argv[1]))).validate(json.load(open
       for (const tier of tiers) t.match(tags.stdout, new RegExp(`\\): ${tier}\\n`), `tier ${tier} as a label`);
     }
     if (/by tier: /.test(show.stdout)) {
-      t.match(readFileSync(files.svg, "utf8"), /samples \([\d.]+%\); [a-z]+ \d+/, "the SVG's tooltips give samples per tier");
+      t.match(
+        readFileSync(files.svg, "utf8"),
+        /samples \([\d.]+%\); [a-z]+ \d+/,
+        "the SVG's tooltips give samples per tier",
+      );
     } else {
       t.comment("go is missing: pprof checks skipped");
     }
@@ -188,7 +220,10 @@ jsonschema.Draft7Validator(json.load(open(sys.argv[1]))).validate(json.load(open
     t.equal(cli(runtime, ["export", workers, "-o", ss]).status, 0, "format from the extension");
     const file = JSON.parse(readFileSync(ss, "utf8"));
     t.equal(file.profiles.length, threads.length, "a speedscope profile per thread");
-    t.ok(file.profiles.some((p) => /^(worker-|Worker)/.test(p.name)), `threads are named (${file.profiles.map((p) => p.name)})`);
+    t.ok(
+      file.profiles.some((p) => /^(worker-|Worker)/.test(p.name)),
+      `threads are named (${file.profiles.map((p) => p.name)})`,
+    );
     const busiest = threads.sort((a, b) => d.threads[b] - d.threads[a])[0];
     const one = cli(runtime, ["export", workers, "-f", "collapsed", "-o", "-", "--thread", busiest]);
     t.equal(one.status, 0);
@@ -203,7 +238,11 @@ jsonschema.Draft7Validator(json.load(open(sys.argv[1]))).validate(json.load(open
       "the workers' profiles",
     );
     const roots = cli(runtime, ["export", workers, "-f", "collapsed", "-o", "-", "--threads"]).stdout;
-    t.equal(new Set(roots.trimEnd().split("\n").map((l) => l.split(";")[0])).size, threads.length, "--threads: a root per thread");
+    t.equal(
+      new Set(roots.trimEnd().split("\n").map((l) => l.split(";")[0])).size,
+      threads.length,
+      "--threads: a root per thread",
+    );
     if (hasGo) {
       const pb = join(dir, "workers.pb.gz");
       t.equal(cli(runtime, ["export", workers, "-o", pb]).status, 0);
@@ -217,7 +256,11 @@ jsonschema.Draft7Validator(json.load(open(sys.argv[1]))).validate(json.load(open
     const gz = join(dir, "fib.log.gz");
     writeFileSync(gz, gzipSync(readFileSync(fib)));
     for (const view of ["tree", "flat"]) {
-      t.equal(cli(runtime, ["show", gz, view]).stdout, cli(runtime, ["show", fib, view]).stdout, `show ${view}: gzip = plain`);
+      t.equal(
+        cli(runtime, ["show", gz, view]).stdout,
+        cli(runtime, ["show", fib, view]).stdout,
+        `show ${view}: gzip = plain`,
+      );
     }
     t.same(digest(runtime, gz).functions, digest(runtime, fib).functions, "readProfile: gzip = plain");
     if (!hasVmprof) return t.comment("python3 cannot import vmprof: skipped");
@@ -228,8 +271,10 @@ jsonschema.Draft7Validator(json.load(open(sys.argv[1]))).validate(json.load(open
       const r = run("python3", ["-m", "vmprof.show", file, "flat"]);
       t.equal(r.status, 0, `vmprofshow reads our log${file.endsWith(".gz") ? ", gzipped" : ""}`, { stderr: r.stderr });
       // "    52.128% - name:file:line", ANSI-coloured.
-      const theirs = norm(r.stdout.replace(/\x1b\[[0-9;]*m/g, "").split("\n")
-        .map((l) => /^\s*([\d.]+)% - /.exec(l)).filter(Boolean).map((m) => Number(m[1])));
+      const theirs = norm(
+        r.stdout.replace(ANSI, "").split("\n")
+          .map((l) => /^\s*([\d.]+)% - /.exec(l)).filter(Boolean).map((m) => Number(m[1])),
+      );
       t.equal(theirs.length, ours.length, "the same functions with self time");
       t.ok(theirs.every((x, i) => Math.abs(x - ours[i]) < 1e-4), "the same self shares");
     }
@@ -238,10 +283,12 @@ jsonschema.Draft7Validator(json.load(open(sys.argv[1]))).validate(json.load(open
   t.test(`${runtime}: .cpuprofiles from deno and bun --cpu-prof open in show, export and diff`, async (t) => {
     t.ok(ok, "profiled", { stderr });
     const profiles = [];
-    for (const [name, cmd, args] of [
-      ["deno", DENO, ["run", "-A", "--cpu-prof", "--cpu-prof-dir=D", FIB, "25"]],
-      ["bun", BUN, ["--cpu-prof", "--cpu-prof-dir=D", FIB, "25"]],
-    ]) {
+    for (
+      const [name, cmd, args] of [
+        ["deno", DENO, ["run", "-A", "--cpu-prof", "--cpu-prof-dir=D", FIB, "25"]],
+        ["bun", BUN, ["--cpu-prof", "--cpu-prof-dir=D", FIB, "25"]],
+      ]
+    ) {
       const d = join(tempDir(), "prof");
       const r = run(cmd, args.map((a) => a.replace("=D", `=${d}`)), { cwd: ROOT });
       t.equal(r.status, 0, `${name} --cpu-prof`, { stderr: r.stderr });
@@ -277,11 +324,15 @@ jsonschema.Draft7Validator(json.load(open(sys.argv[1]))).validate(json.load(open
       const tree = cli(runtime, ["show", file]);
       t.equal(tree.status, 0, "tree");
       const folded = cli(runtime, ["export", file, "-f", "collapsed", "-o", "-"]).stdout.trimEnd().split("\n");
-      t.equal(folded.reduce((a, l) => a + Number(l.slice(l.lastIndexOf(" ") + 1)), 0), json.samples.length, "every sample");
+      t.equal(
+        folded.reduce((a, l) => a + Number(l.slice(l.lastIndexOf(" ") + 1)), 0),
+        json.samples.length,
+        "every sample",
+      );
       const diff = cli(runtime, ["diff", fib, file]);
       t.equal(diff.status, 0, `diff our log with ${name}'s`, { stderr: diff.stderr });
       t.match(diff.stdout, /^A: .*fib\.log \(\d+ samples\)\nB: .*\.cpuprofile \(\d+ samples\)\n/);
-      t.match(diff.stdout, /\d  words/, "words is compared");
+      t.match(diff.stdout, /\d {2}words/, "words is compared");
     }
   });
 
@@ -299,7 +350,13 @@ jsonschema.Draft7Validator(json.load(open(sys.argv[1]))).validate(json.load(open
         const r = cli(runtime, ["export", log, "-f", f, "-o", join(dir, `py.${f}`)]);
         t.equal(r.status, 0, `export ${what} as ${f}`, { stderr: r.stderr });
       }
-      if (hasGo) t.equal(run("go", ["tool", "pprof", "-top", join(dir, "py.pprof")]).status, 0, `${what}: go tool pprof reads it`);
+      if (hasGo) {
+        t.equal(
+          run("go", ["tool", "pprof", "-top", join(dir, "py.pprof")]).status,
+          0,
+          `${what}: go tool pprof reads it`,
+        );
+      }
     }
   });
 
@@ -310,12 +367,20 @@ jsonschema.Draft7Validator(json.load(open(sys.argv[1]))).validate(json.load(open
     const ss = join(dir, "x.speedscope.json");
     writeFileSync(ss, JSON.stringify({ $schema: "https://www.speedscope.app/file-format-schema.json", profiles: [] }));
     const cases = [
-      [["export", FIB, "--format", "nope"], 2, /unknown export format "nope" \(one of: speedscope, cpuprofile, pprof, collapsed, svg\)/],
+      [
+        ["export", FIB, "--format", "nope"],
+        2,
+        /unknown export format "nope" \(one of: speedscope, cpuprofile, pprof, collapsed, svg\)/,
+      ],
       [["export", junk], 2, /export: which format\?/],
       [["export", join(dir, "missing.log"), "-f", "svg"], 1, /missing\.log: cannot read/],
       [["export", junk, "-f", "svg"], 1, /junk\.log: not a vmprof log/],
       [["export", fib, "-f", "svg", "-o", join(dir, "no/such/dir/x.svg")], 1, /x\.svg: cannot write/],
-      [["export", fib, "-f", "svg", "--thread", "12345678"], 2, /export: no thread "12345678" in .*fib\.log \(threads: \d+/],
+      [
+        ["export", fib, "-f", "svg", "--thread", "12345678"],
+        2,
+        /export: no thread "12345678" in .*fib\.log \(threads: \d+/,
+      ],
       [["show", ss], 1, /a speedscope file/],
       [["show", join(dir, "missing.cpuprofile")], 1, /cannot read/],
       [["diff", fib], 2, /diff: which two profiles\?/],

@@ -56,7 +56,12 @@ test("diff: ranked by the change in self share, or in total share", () => {
 
 test("diff: the kind prefix does not matter; a function without a file pairs by name when unambiguous", () => {
   // A .cpuprofile's fib (js:, with file) against a Bun log's fib (no file); split native vs js.
-  const a = profile({ "js:fib:5:/app/main.ts": 10, "js:(garbage collector):0:-": 5, "js:<anonymous>:1:/a.ts": 3, "js:<anonymous>:7:/a.ts": 2 });
+  const a = profile({
+    "js:fib:5:/app/main.ts": 10,
+    "js:(garbage collector):0:-": 5,
+    "js:<anonymous>:1:/a.ts": 3,
+    "js:<anonymous>:7:/a.ts": 2,
+  });
   const b = profile({ "js:fib:0:-": 12, "n:(garbage collector):0:-": 5, "js:<anonymous>:0:-": 4 });
   const d = diffStats(a, b);
   const fib = d.rows.find((r) => r.name === "js:fib:5:/app/main.ts")!;
@@ -76,7 +81,11 @@ test("diff: match by name adds up functions that share one", () => {
   const b = profile({ "js:f:1:/new/a.ts": 15, "js:g:2:/new/a.ts": 5 }, "js:main:1:/new/main.ts");
   assert.equal(diffStats(a, b).rows.length, 6, "different files: nothing pairs");
   const d = diffStats(a, b, { match: "name" });
-  assert.deepEqual(d.rows.map((r) => [r.name.split(":")[1], r.a.self, r.b.self]), [["f", 10, 15], ["g", 10, 5], ["main", 0, 0]]);
+  assert.deepEqual(d.rows.map((r) => [r.name.split(":")[1], r.a.self, r.b.self]), [["f", 10, 15], ["g", 10, 5], [
+    "main",
+    0,
+    0,
+  ]]);
 });
 
 test("diff: --no-native leaves native frames out", () => {
@@ -95,7 +104,7 @@ test("renderDiff: heading, columns, signs, '-' for absent, at most 100 character
   assert.equal(lines[0], "A: a.log (100 samples)");
   assert.equal(lines[1], "B: b.cpuprofile (100 samples)");
   assert.match(lines[2], /self% A +self% B +Δself +total% A +total% B +Δtotal +function/);
-  assert.match(lines[3], /^ +- +70\.00 +\+70\.00 +- +70\.00 +\+70\.00  new \(\/app\/main\.ts:30\)$/);
+  assert.match(lines[3], /^ +- +70\.00 +\+70\.00 +- +70\.00 +\+70\.00 {2}new \(\/app\/main\.ts:30\)$/);
   assert.match(lines[4], /^ +40\.00 +- +-40\.00 /);
   assert.match(lines[5], /^ +50\.00 +20\.00 +-30\.00 /);
   assert.match(lines[6], /^\(2 more; --limit N shows more\)$/);

@@ -8,7 +8,7 @@ import { gunzipSync } from "node:zlib";
 import { test } from "../harness.ts";
 import { isVmprofError } from "../../lib/errors.ts";
 import { LINES } from "../../lib/format/constants.ts";
-import { EXPORTERS, exporterForPath, exportProfile, findExporter } from "../../lib/export/exporter.ts";
+import { exporterForPath, EXPORTERS, exportProfile, findExporter } from "../../lib/export/exporter.ts";
 import { foldStacks } from "../../lib/export/collapsed.ts";
 import { toCpuProfile } from "../../lib/export/cpuprofile.ts";
 import { encodePprof } from "../../lib/export/pprof.ts";
@@ -17,7 +17,7 @@ import { escapeXml, toSvg } from "../../lib/export/svg.ts";
 import { parseCpuProfile } from "../../lib/import/cpuprofile.ts";
 import { defaultOutput, parseExportArgs } from "../../lib/commands/export.ts";
 import { displayName, Stats } from "../../lib/profile/stats.ts";
-import { HOT, knownProfile, ODD_NAME } from "../fixtures/formats/known.ts";
+import { knownProfile, ODD_NAME } from "../fixtures/formats/known.ts";
 
 const stats = () => new Stats(knownProfile());
 
@@ -63,13 +63,19 @@ function validate(root: Schema, schema: Schema, v: unknown, at = "$"): string {
     const err = validate(root, def, v, at);
     if (err) return err;
   }
-  if (schema.anyOf && schema.anyOf.every((s) => validate(root, s, v, at) !== "")) return `${at}: matches no anyOf branch`;
+  if (schema.anyOf && schema.anyOf.every((s) => validate(root, s, v, at) !== "")) {
+    return `${at}: matches no anyOf branch`;
+  }
   if (schema.type) {
     const t = Array.isArray(v) ? "array" : v === null ? "null" : typeof v;
     if (t !== schema.type) return `${at}: ${t}, expected ${schema.type}`;
   }
-  if ("const" in schema && v !== schema.const) return `${at}: ${JSON.stringify(v)} is not ${JSON.stringify(schema.const)}`;
-  if (schema.enum && !schema.enum.includes(v)) return `${at}: ${JSON.stringify(v)} not in ${JSON.stringify(schema.enum)}`;
+  if ("const" in schema && v !== schema.const) {
+    return `${at}: ${JSON.stringify(v)} is not ${JSON.stringify(schema.const)}`;
+  }
+  if (schema.enum && !schema.enum.includes(v)) {
+    return `${at}: ${JSON.stringify(v)} not in ${JSON.stringify(schema.enum)}`;
+  }
   if (schema.required) {
     for (const k of schema.required) if (!(k in (v as object))) return `${at}: missing ${k}`;
   }
@@ -201,7 +207,11 @@ test("cpuprofile: the tree shape survives the round trip", () => {
 
 test("cpuprofile: lines mode writes positionTicks of the innermost line", () => {
   const base = knownProfile();
-  const p = { ...base, flags: base.flags | LINES, samples: [{ stack: [0x1000, 0x2000], thread: 1, rss: 0, lines: [4, 12] }] };
+  const p = {
+    ...base,
+    flags: base.flags | LINES,
+    samples: [{ stack: [0x1000, 0x2000], thread: 1, rss: 0, lines: [4, 12] }],
+  };
   const out = toCpuProfile(new Stats(p));
   const hot = out.nodes.find((n) => n.callFrame.functionName === "hot")!;
   assert.deepEqual(hot.positionTicks, [{ line: 12, ticks: 1 }]);
@@ -308,7 +318,9 @@ test("pprof: gzipped profile.proto with sample types, functions, thread/rss/tier
     const labels = new Map(smp.get(3)!.map((lb) => {
       const l = decode(lb as Uint8Array);
       const key = strings[l.get(1)![0] as number];
-      const value = l.has(2) ? strings[l.get(2)![0] as number] : `${l.get(3)?.[0] ?? 0} ${strings[l.get(4)?.[0] as number]}`;
+      const value = l.has(2)
+        ? strings[l.get(2)![0] as number]
+        : `${l.get(3)?.[0] ?? 0} ${strings[l.get(4)?.[0] as number]}`;
       return [key, value];
     }));
     for (const k of labels.keys()) labelsSeen.add(k);
@@ -451,7 +463,10 @@ test("an empty profile exports to every format", () => {
 test("registry: formats by name and by file ending; unknown formats are BAD_OPTION", () => {
   assert.deepEqual(EXPORTERS.map((e) => e.format), ["speedscope", "cpuprofile", "pprof", "collapsed", "svg"]);
   assert.equal(findExporter("PPROF").format, "pprof");
-  assert.throws(() => findExporter("json"), (e) => isVmprofError(e, "BAD_OPTION") && /one of: speedscope/.test(e.message));
+  assert.throws(
+    () => findExporter("json"),
+    (e) => isVmprofError(e, "BAD_OPTION") && /one of: speedscope/.test(e.message),
+  );
   assert.equal(exporterForPath("out.pb.gz")?.format, "pprof");
   assert.equal(exporterForPath("x/out.speedscope.json")?.format, "speedscope");
   assert.equal(exporterForPath("out.cpuprofile")?.format, "cpuprofile");

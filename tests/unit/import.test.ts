@@ -85,7 +85,10 @@ test("cpuprofile: call frame names — codeType wins, urls become paths, pseudo-
   assert.equal(frameName(frame("f", "ext:core/01_core.js", 985)), "js:f:986:ext:core/01_core.js");
   assert.equal(frameName(frame("filter", "", 0)), "n:filter:1:-");
   assert.equal(frameName(frame("(idle)")), "js:(idle):0:-");
-  assert.equal(frameName({ ...frame("memcpy", "file:///usr/lib/libc.so.6"), codeType: "other" }), "n:memcpy:0:/usr/lib/libc.so.6");
+  assert.equal(
+    frameName({ ...frame("memcpy", "file:///usr/lib/libc.so.6"), codeType: "other" }),
+    "n:memcpy:0:/usr/lib/libc.so.6",
+  );
   assert.equal(frameName({ ...frame("(native code)"), codeType: "JS" }), "js:(native code):0:-");
   assert.equal(frameName({ functionName: "x" }), "n:x:0:-");
 });
@@ -100,7 +103,10 @@ test("cpuprofile: nodes that name their parent (older profiles) work too", () =>
 
 test("cpuprofile: broken profiles are BAD_LOG with the reason", () => {
   const bad = (json: unknown, re: RegExp) =>
-    assert.throws(() => parseCpuProfile(json, "x.cpuprofile"), (e) => isVmprofError(e, "BAD_LOG") && re.test(e.message));
+    assert.throws(
+      () => parseCpuProfile(json, "x.cpuprofile"),
+      (e) => isVmprofError(e, "BAD_LOG") && re.test(e.message),
+    );
   bad({ nodes: [] }, /x\.cpuprofile: not a usable \.cpuprofile \(no nodes and samples/);
   bad([], /no nodes/);
   bad({ ...small(), samples: [99] }, /unknown node 99/);
@@ -177,7 +183,10 @@ test("sniffing: what is neither is BAD_LOG with a one-line reason", () => {
 });
 
 test("readAnyProfile: a missing file is IO; every export of a read profile works", () => {
-  assert.throws(() => readAnyProfile("/no/such/file.log"), (e) => isVmprofError(e, "IO") && /cannot read/.test(e.message));
+  assert.throws(
+    () => readAnyProfile("/no/such/file.log"),
+    (e) => isVmprofError(e, "IO") && /cannot read/.test(e.message),
+  );
   const dir = mkdtempSync(join(tmpdir(), "vmprof-js-import-"));
   try {
     const path = join(dir, "x.cpuprofile");
@@ -208,7 +217,14 @@ test("Python vmprof logs: CPython (lines, memory, threads) and PyPy (gzipped, RP
 });
 
 test("the web viewer's payload builds from every imported kind of profile", () => {
-  for (const file of [fixture("deno-fib.cpuprofile.gz"), fixture("bun-fib.cpuprofile"), fixture("pypy-vmprof.log.gz"), PYTHON_LOG]) {
+  for (
+    const file of [
+      fixture("deno-fib.cpuprofile.gz"),
+      fixture("bun-fib.cpuprofile"),
+      fixture("pypy-vmprof.log.gz"),
+      PYTHON_LOG,
+    ]
+  ) {
     const profile = readAnyProfile(file);
     const bytes = encodeWebProfile(profile, file);
     assert.equal(new TextDecoder().decode(bytes.subarray(0, 4)), "VMPW", file);
