@@ -75,7 +75,7 @@ export function foldStacks(stats: Stats, options: ExportOptions = {}): Folded {
 export const collapsed: Exporter = {
   format: "collapsed",
   extension: ".folded",
-  description: "collapsed stacks for flamegraph.pl (`outer;inner count` lines)",
+  description: "folded stacks for flamegraph.pl: `outer;inner count` lines",
   export(stats, options) {
     const counts = new Map<string, number>();
     for (const s of foldStacks(stats, options).stacks) {

@@ -124,6 +124,6 @@ export function toCpuProfile(stats: Stats, _options: ExportOptions = {}): CpuPro
 export const cpuprofile: Exporter = {
   format: "cpuprofile",
   extension: ".cpuprofile",
-  description: "Chrome/V8 .cpuprofile (DevTools, as deno/bun --cpu-prof write), threads merged",
+  description: "Chrome DevTools .cpuprofile, as deno/bun --cpu-prof write it",
   export: (stats, options) => JSON.stringify(toCpuProfile(stats, options)),
 };

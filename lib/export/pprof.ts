@@ -262,6 +262,6 @@ export function encodePprof(stats: Stats, options: ExportOptions = {}): Uint8Arr
 export const pprof: Exporter = {
   format: "pprof",
   extension: ".pb.gz",
-  description: "pprof profile.proto, gzipped (go tool pprof); threads, memory, tiers as labels",
+  description: "gzipped profile.proto (go tool pprof); threads, memory, tiers",
   export: (stats, options) => gzipSync(encodePprof(stats, options)),
 };
