@@ -56,8 +56,7 @@ export function parseExportArgs(argv: string[]): ExportArgs {
 
 export const exportCommand: Command = {
   name: "export",
-  usage:
-    `usage: cli.ts export LOG [--format F] [-o FILE]    a profile (log or .cpuprofile) for another tool
+  usage: `usage: cli.ts export LOG [--format F] [-o FILE]    a profile (log or .cpuprofile) for another tool
 ${EXPORTERS.map((e) => `      ${e.format.padEnd(11)} ${e.extension.padEnd(17)} ${e.description}`).join("\n")}
   -f, --format F         one of the formats above (default: from FILE's extension)
   -o, --output FILE      where to write, "-" for stdout (default: LOG with the format's extension)
