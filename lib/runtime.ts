@@ -11,6 +11,11 @@ export interface RuntimeInfo {
   execPath: string;
   /** Thread-name prefixes of threads that run JavaScript besides the main thread (Web Workers). */
   workerThreads: string[];
+  /**
+   * Threads that only collect garbage: sampled too, so that the symbolizer learns the GC's
+   * code from them and can label GC on JS threads; shown only with --all-threads.
+   */
+  gcThreads: string[];
 }
 
 /** V8 flags that make Deno write /tmp/perf-<pid>.map and give interpreted frames a native pc. */
@@ -18,8 +23,10 @@ export const DENO_V8_FLAGS = ["--perf-basic-prof", "--interpreted-frames-native-
 
 export function currentRuntime(): RuntimeInfo {
   const v = process.versions as Record<string, string | undefined>;
-  if (v.bun) return { name: "bun", version: v.bun, execPath: process.execPath, workerThreads: ["Worker"] };
-  if (v.deno) return { name: "deno", version: v.deno, execPath: process.execPath, workerThreads: ["worker-"] };
+  if (v.bun) {
+    return { name: "bun", version: v.bun, execPath: process.execPath, workerThreads: ["Worker"], gcThreads: ["HeapHelper"] };
+  }
+  if (v.deno) return { name: "deno", version: v.deno, execPath: process.execPath, workerThreads: ["worker-"], gcThreads: [] };
   throw new Error("vmprof-js runs on Deno or Bun");
 }
 

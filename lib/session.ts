@@ -62,7 +62,7 @@ export function startSession(native: Native, spool: string, o: SamplingOptions, 
     pid: String(process.pid),
     mode: o.realTime ? "wall" : "cpu",
     period_ns: String(Math.round(period * 1e9)),
-    [META_OPTIONS]: JSON.stringify({ native: !!o.native, lines: !!o.lines }),
+    [META_OPTIONS]: JSON.stringify({ native: !!o.native, lines: !!o.lines, allThreads: !!o.allThreads }),
   };
   if (hints.llint) meta.llint = `${hints.llint.lo.toString(16)}-${hints.llint.hi.toString(16)}`;
   for (const [k, v] of Object.entries(meta)) w.meta(k, v);
@@ -77,7 +77,7 @@ export function startSession(native: Native, spool: string, o: SamplingOptions, 
     realTime: o.realTime,
     memory: o.memory,
     allThreads: o.allThreads,
-    threadNames: rt.workerThreads,
+    threadNames: [...rt.workerThreads, ...rt.gcThreads],
     llint: hints.llint,
   });
 }

@@ -111,6 +111,7 @@ export function finishLog(spool: string, o: FinishOptions = {}): FinishResult {
   const result = symbolize(raw, new CodeIndex(ranges), {
     native: o.native ?? saved.native,
     lines: o.lines ?? saved.lines,
+    allThreads: o.allThreads ?? saved.allThreads,
     interpreterNames: o.interpreterNames ?? interpreterRanges(info, ranges),
     topLevel: main ? { start: 0, size: 0, seq: -1, name: "<module>", kind: "js", tier: "llint", file: main, line: 1 } : undefined,
   });

@@ -38,6 +38,8 @@ export interface SymbolizeOptions {
   native?: boolean;
   /** Write vmprof's lines mode (a line per frame). */
   lines?: boolean;
+  /** Keep samples of every thread; otherwise only JS threads' (GC threads sampled for learning are dropped). */
+  allThreads?: boolean;
   /** Names for tagged interpreter frames (LLINT_TAG | id), when the symbol source has them. */
   interpreterNames?: Map<number, CodeRange>;
   /**
@@ -294,7 +296,8 @@ export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = 
   const threadNames = new Map<number, string>();
   for (const [k, v] of raw.meta) if (k.startsWith("thread:")) threadNames.set(Number(k.slice(7)), v);
   const pid = Number(raw.meta.get("pid"));
-  const isJsThread = (tid: number) => tid === pid || /^(worker-|Worker$)/.test(threadNames.get(tid) ?? "");
+  // Without a pid (an old raw log) every thread counts as a JS thread.
+  const isJsThread = (tid: number) => !pid || tid === pid || /^(worker-|Worker$)/.test(threadNames.get(tid) ?? "");
   const gcPcs = learnGcPcs(
     raw.samples.map((x) => ({ stack: x.stack, threadName: threadNames.get(x.thread), jsThread: isJsThread(x.thread) })),
     gcLookup,
@@ -304,6 +307,7 @@ export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = 
   const bodies: { stack: number[]; lines: number[]; thread: number; rss: number }[] = [];
   const kinds: string[] = [];
   for (const s of raw.samples) {
+    if (!o.allThreads && !isJsThread(s.thread)) continue; // sampled only to learn the GC's code
     const leaf = s.stack[s.stack.length - 1];
     let kind = leaf === undefined ? "N" : kindCache.get(leaf);
     if (kind === undefined) kindCache.set(leaf, kind = kindOf(leaf));
@@ -372,5 +376,5 @@ export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = 
   for (const [k, v] of names) w.symbol(k, v);
   for (const [k, v] of nativeNames) w.nativeSymbol(k, v);
   w.trailer(raw.endMicros ?? Date.now() * 1000);
-  return { bytes: w.bytes(), samples: raw.samples.length, named };
+  return { bytes: w.bytes(), samples: bodies.length, named };
 }
