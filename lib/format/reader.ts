@@ -62,13 +62,28 @@ const decoder = new TextDecoder("utf-8");
 
 /** Reads a log file; see parseLog. Errors: IO (cannot read), BAD_LOG (not a vmprof log). */
 export function readLog(path: string): Profile {
-  let bytes: Uint8Array;
+  return parseLog(readProfileBytes(path), path);
+}
+
+/** A profile file's bytes, or VmprofError("IO") naming the path. */
+export function readProfileBytes(path: string): Uint8Array {
   try {
-    bytes = readFileSync(path);
+    return readFileSync(path);
   } catch (e) {
     throw new VmprofError("IO", `${path}: cannot read (${(e as Error).message})`);
   }
-  return parseLog(bytes, path);
+}
+
+/** Undoes gzip when the bytes start with its magic; a stream cut short yields what it has. */
+export function gunzipIfNeeded(bytes: Uint8Array, source: string): Uint8Array {
+  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  try {
+    // SYNC_FLUSH: a gzip stream cut short yields what it has instead of throwing.
+    return gunzipSync(bytes, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  } catch (e) {
+    // Not "not a vmprof log": a gzipped file may hold a .cpuprofile too (lib/import/any.ts).
+    throw new VmprofError("BAD_LOG", `${source}: corrupt gzip data (${(e as Error).message})`);
+  }
 }
 
 /**
@@ -80,16 +95,7 @@ export function readLog(path: string): Profile {
  * `source` and the byte offset. Bytes after the trailer are ignored, as vmprof does.
  */
 export function parseLog(input: Uint8Array, source = "<buffer>"): Profile {
-  let bytes = input;
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      // SYNC_FLUSH: a gzip stream cut short yields what it has instead of throwing.
-      bytes = gunzipSync(bytes, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
-    } catch (e) {
-      throw badLog(source, `corrupt gzip data: ${(e as Error).message}`);
-    }
-  }
-  return parse(bytes, source);
+  return parse(gunzipIfNeeded(input, source), source);
 }
 
 function badLog(source: string, why: string): VmprofError {

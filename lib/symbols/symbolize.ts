@@ -73,17 +73,6 @@ export function parseMaps(text: string | undefined): Module[] {
   return out.sort((a, b) => a.lo - b.lo);
 }
 
-function moduleOf(mods: Module[], pc: number): Module | undefined {
-  let lo = 0, hi = mods.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const m = mods[mid];
-    if (pc < m.lo) hi = mid - 1;
-    else if (pc >= m.hi) lo = mid + 1;
-    else return m;
-  }
-  return undefined;
-}
 
 /** vmprof's readers split names on ':' into exactly four parts: keep ':' out of each part. */
 function part(s: string): string {
@@ -97,7 +86,7 @@ export function codeName(r: CodeRange): string {
 const OUR_LIBRARY = /libvmprof\.so$/;
 
 /** What each pc is, for the GC classifier (cached: it asks about every frame of every sample). */
-function gcPcLookup(index: CodeIndex, natives: NativeSymbolizer, modules: Module[]): PcLookup {
+function gcPcLookup(index: CodeIndex, natives: NativeSymbolizer): PcLookup {
   const cache = new Map<number, PcInfo | undefined>();
   return (pc) => {
     if (cache.has(pc)) return cache.get(pc);
@@ -105,7 +94,7 @@ function gcPcLookup(index: CodeIndex, natives: NativeSymbolizer, modules: Module
     if (pc < LLINT_TAG) {
       const r = index.lookup(pc);
       if (r) info = { kind: r.kind, name: r.name };
-      else if (moduleOf(modules, pc)) {
+      else if (natives.mappingOf(pc)) {
         const f = natives.lookup(pc);
         info = { kind: "native", name: f?.symbol, module: f?.module };
       }
@@ -236,7 +225,7 @@ export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = 
       if (r.kind === "regexp" || r.kind === "wasm") return "J";
       return "N"; // builtins and stubs: the runtime's own code
     }
-    return moduleOf(modules, pc) ? "N" : "J"; // anonymous executable memory is JIT code
+    return natives.mappingOf(pc) ? "N" : "J"; // anonymous executable memory is JIT code
   };
 
   const resolve = (pc: number): number => {
@@ -255,7 +244,7 @@ export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = 
       nativeNames.set(key, `n:${part(r.name)}:0:-`);
       return key;
     }
-    const m = moduleOf(modules, pc);
+    const m = natives.mappingOf(pc);
     if (m) {
       if (!o.native || OUR_LIBRARY.test(m.path)) return 0;
       // One key per function symbol (all its pcs); without symbols, one per pc.
@@ -292,7 +281,7 @@ export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = 
   };
 
   // GC: learned from this process's own samples, then each sample classified (docs/GC.md).
-  const gcLookup = gcPcLookup(index, natives, modules);
+  const gcLookup = gcPcLookup(index, natives);
   const threadNames = new Map<number, string>();
   for (const [k, v] of raw.meta) if (k.startsWith("thread:")) threadNames.set(Number(k.slice(7)), v);
   const pid = Number(raw.meta.get("pid"));
