@@ -363,7 +363,7 @@ async function run(chromium) {
 
     t.test(`${runtime}: --web profiles a program, then serves it until Ctrl-C`, async (t) => {
       const saved = join(dir, `${runtime}-web.log`);
-      const server = await serve(runtime, ["--web", "--no-open", "-o", saved, join(ROOT, "examples/fib.ts"), "25"]);
+      const server = await serve(runtime, ["--web", "--no-open", "-o", saved, join(ROOT, "examples/fib.ts"), "30"]);
       const errors = [];
       let stopped = false;
       try {
