@@ -357,7 +357,7 @@ export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = 
   w.meta(META_TIERS, JSON.stringify(tierOfKey));
   w.meta(META_KINDS, kinds.join(""));
   // Lines come from optimized code's line tables only: say for how many samples.
-  if (o.lines) w.meta("lines_known", `${withLines}/${raw.samples.length}`);
+  if (o.lines) w.meta("lines_known", `${withLines}/${bodies.length}`);
   const memory = (flags & Flag.MEMORY) !== 0;
   for (const b of bodies) {
     w.sample(b.stack, b.thread, memory ? b.rss : undefined, o.lines ? b.lines : undefined);
