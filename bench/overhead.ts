@@ -12,9 +12,11 @@
 // before each run we wait (at most --max-wait s) until the rest of the machine uses at most
 // --max-other-load cores, and the workload reports what they used during its work: a run
 // above the limit is run again (at most --retries times per runtime) and kept out of the
-// figures. Checks that every run computed
-// the same result and that each profiler actually wrote a profile: exits 1 if not (the
-// overhead target is reported, never enforced: too noisy for a pass/fail).
+// figures. Scratch output (logs, profiles, the names variant's perf map / jitdump) goes to
+// /dev/shm when it exists, as the CLI's symbol files do. Checks that every run computed the
+// same result and that each profiler wrote a profile; a run that fails (a crash) is reported
+// and run again, and the exit status is 1. The overhead target is reported, never enforced:
+// too noisy for a pass/fail.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir } from "node:os";
@@ -30,6 +32,8 @@ const CLI = join(PROJECT_DIR, "cli.ts");
 const DEFAULT_PERIOD = 0.00099; // the CLI's default, shown in the report
 const TARGET_PERCENT = 2;
 const QUIET_SECONDS = 3; // seconds of a quiet machine before each run
+/** What cli.ts gives Deno to name JIT code (lib/runtime.ts), plus the perf map's directory. */
+const DENO_NAME_FLAGS = ["--perf-basic-prof", "--interpreted-frames-native-stack", "--logfile=/dev/null"];
 
 const USAGE = `usage: deno run -A bench/overhead.ts [options]
   --runs N             rounds per runtime (default 7); each round runs every variant once
@@ -106,6 +110,9 @@ interface Summary {
 }
 
 class BenchError extends Error {}
+/** One run of a variant went wrong (crash, no result, no profile): a finding, and the run is tried again. */
+class RunFailed extends BenchError {}
+const MAX_FAILURES = 3; // failed runs per runtime before it is given up
 
 function parseOptions(argv: string[]): Options | undefined {
   const { values } = parseArgs({
@@ -177,7 +184,7 @@ function command(rt: RuntimeName, variant: VariantId, opts: Options, dir: string
       return make([...run, ...program]);
     case "names":
       return rt === "deno"
-        ? make([...run, "--v8-flags=--perf-basic-prof,--interpreted-frames-native-stack,--logfile=/dev/null", ...program])
+        ? make([...run, `--v8-flags=${DENO_NAME_FLAGS.join(",")},--perf-basic-prof-path=${dir}`, ...program])
         : make([...run, ...program], { BUN_JSC_useJITDump: "1", BUN_JSC_jitDumpDirectory: dir });
     case "vmprof": {
       const flags = ["-o", join(dir, "out.log")];
@@ -248,20 +255,19 @@ async function runOnce(
   mkdirSync(dir, { recursive: true });
   const c = command(rt, variant, opts, dir);
   const f = await execute(c);
-  const perfMap = rt === "deno" && variant === "names" && f.pid ? `/tmp/perf-${f.pid}.map` : undefined;
   try {
     if (f.code !== 0) {
-      throw new BenchError(`${rt} ${variant} failed (${f.signal ?? `status ${f.code}`}): ${shellWords(c)}\n${f.stderr.trim()}`);
+      throw new RunFailed(`${rt} ${variant} failed (${f.signal ?? `status ${f.code}`}): ${shellWords(c)}\n${f.stderr.trim()}`);
     }
     const line = f.stdout.trim().split("\n").pop() ?? "";
     let result: { workMs?: unknown; cpuMs?: unknown; mainCpuMs?: unknown; otherCpuMs?: unknown; checksum?: unknown };
     try {
       result = JSON.parse(line);
     } catch {
-      throw new BenchError(`${rt} ${variant}: the workload printed no result line: ${JSON.stringify(line)}`);
+      throw new RunFailed(`${rt} ${variant}: the workload printed no result line: ${JSON.stringify(line)}`);
     }
     if (typeof result.workMs !== "number" || typeof result.cpuMs !== "number" || typeof result.checksum !== "number") {
-      throw new BenchError(`${rt} ${variant}: bad result line ${line}`);
+      throw new RunFailed(`${rt} ${variant}: bad result line ${line}`);
     }
     const run: Run = {
       variant,
@@ -274,22 +280,17 @@ async function runOnce(
       checksum: result.checksum,
       sideBytes: dirBytes(dir),
     };
-    if (perfMap && existsSync(perfMap)) run.sideBytes += statSync(perfMap).size;
-    if (variant === "names" && run.sideBytes === 0) {
-      // /tmp is shared: another process may have swept the perf map away; only a warning.
-      log(`warning: ${rt} names: found no ${perfMap ?? "jitdump"} after the run`);
-    }
-    if (variant === "cpuprof" && run.sideBytes === 0) throw new BenchError(`${rt} --cpu-prof wrote no profile in ${dir}`);
+    if (variant === "names" && run.sideBytes === 0) throw new RunFailed(`${rt} names: no perf map / jitdump in ${dir}`);
+    if (variant === "cpuprof" && run.sideBytes === 0) throw new RunFailed(`${rt} --cpu-prof wrote no profile in ${dir}`);
     if (variant === "vmprof") {
       const m = /vmprof-js: (\d+) samples(?: \(([\d.]+)% named\))?/.exec(f.stderr);
-      if (!m) throw new BenchError(`${rt} vmprof: the CLI did not report its samples:\n${f.stderr.trim()}`);
+      if (!m) throw new RunFailed(`${rt} vmprof: the CLI did not report its samples:\n${f.stderr.trim()}`);
       run.samples = Number(m[1]);
       run.namedPercent = m[2] === undefined ? undefined : Number(m[2]);
-      if (!run.samples || run.sideBytes === 0) throw new BenchError(`${rt} vmprof: no samples were written:\n${f.stderr.trim()}`);
+      if (!run.samples || run.sideBytes === 0) throw new RunFailed(`${rt} vmprof: no samples were written:\n${f.stderr.trim()}`);
     }
     return run;
   } finally {
-    if (perfMap) rmSync(perfMap, { force: true });
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -348,6 +349,8 @@ interface Outcome {
   /** Runs done again because other processes crowded them out, and crowded runs kept anyway. */
   redone: number;
   crowdedKept: number;
+  /** Runs that failed (and were run again): what went wrong. */
+  failures: string[];
 }
 
 function table(rt: RuntimeName, version: string, summary: Summary[], o: Outcome, opts: Options): string {
@@ -394,8 +397,15 @@ function table(rt: RuntimeName, version: string, summary: Summary[], o: Outcome,
   lines.push(
     `Target (in-program, median paired): vmprof-js ${signed(v.medianOverhead)} ${met ? "≤" : ">"} ${TARGET_PERCENT}% ` +
       `(${met ? "met" : "NOT met"}); ${v.medianOverhead < c.medianOverhead ? "below" : "NOT below"} --cpu-prof's ` +
-      `${signed(c.medianOverhead)}. Naming alone (names only): ${signed(n.medianOverhead)}.`,
+      `${signed(c.medianOverhead)}. Naming alone (names only): ${signed(n.medianOverhead)}.` +
+      (o.crowdedKept ? ` Unreliable: ${o.crowdedKept} of ${runs.length} runs were crowded by other processes.` : ""),
   );
+  if (o.failures.length) {
+    lines.push("");
+    lines.push(`FAILED RUNS (each run again): ${o.failures.length}. First:`);
+    lines.push("");
+    for (const l of o.failures[0].split("\n").slice(0, 8)) lines.push(`    ${l}`);
+  }
   lines.push("");
   lines.push("Commands (DIR = a fresh scratch directory per run):");
   lines.push("");
@@ -451,12 +461,22 @@ async function waitForQuiet(maxLoad: number, maxWait: number): Promise<number> {
 async function measure(rt: RuntimeName, opts: Options, scratch: string, expect: { checksum?: number }): Promise<Outcome> {
   const kept: Run[] = [];
   let redone = 0, crowdedKept = 0, attempt = 0, waitedTotal = 0;
+  const failures: string[] = [];
   const first = opts.warmup ? 0 : 1; // round 0 is the warm-up, never counted
   for (let round = first; round <= opts.runs; round++) {
     for (const variant of VARIANTS) {
       for (;;) {
         if (round > 0) waitedTotal += await waitForQuiet(opts.maxOtherLoad, opts.maxWait);
-        const run = await runOnce(rt, variant, round, ++attempt, opts, scratch);
+        let run: Run;
+        try {
+          run = await runOnce(rt, variant, round, ++attempt, opts, scratch);
+        } catch (e) {
+          if (!(e instanceof RunFailed)) throw e;
+          failures.push(e.message);
+          log(`${rt} ${variant}: RUN FAILED (${failures.length} of at most ${MAX_FAILURES}): ${e.message}`);
+          if (failures.length >= MAX_FAILURES) throw new BenchError(`${rt}: ${failures.length} runs failed; giving up on ${rt}`);
+          continue;
+        }
         expect.checksum ??= run.checksum;
         if (run.checksum !== expect.checksum) {
           throw new BenchError(
@@ -485,7 +505,7 @@ async function measure(rt: RuntimeName, opts: Options, scratch: string, expect: 
     }
   }
   if (waitedTotal >= 1) log(`${rt}: waited ${waitedTotal.toFixed(0)} s in all for other processes to quiet down`);
-  return { runs: kept, redone, crowdedKept };
+  return { runs: kept, redone, crowdedKept, failures };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -504,7 +524,9 @@ async function main(argv: string[]): Promise<number> {
     log("overhead: the workload needs terser: run `npm install` first");
     return 2;
   }
-  const scratch = mkdtempSync(join(tmpdir(), "vmprof-js-bench-"));
+  // Like the CLI's symbol directory: on tmpfs when there is one (V8's perf map and JSC's
+  // jitdump are written there in the names variant, as the CLI has them written).
+  const scratch = mkdtempSync(join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "vmprof-js-bench-"));
   const machine = {
     cpus: cpus().length,
     model: cpus()[0]?.model,
@@ -515,24 +537,24 @@ async function main(argv: string[]): Promise<number> {
   const report = { date: new Date().toISOString(), machine, options: opts, runtimes: {} as Record<string, unknown> };
   const tables: string[] = [];
   const expect: { checksum?: number } = {};
+  let status = 0;
   try {
     for (const rt of opts.runtimes) {
-      const ver = await version(rt);
-      const outcome = await measure(rt, opts, scratch, expect);
-      const summary = summarize(rt, outcome.runs, opts, scratch);
-      tables.push(table(rt, ver, summary, outcome, opts));
-      report.runtimes[rt] = {
-        version: ver,
-        summary,
-        redone: outcome.redone,
-        crowdedKept: outcome.crowdedKept,
-        runs: outcome.runs,
-      };
+      try {
+        const ver = await version(rt);
+        const outcome = await measure(rt, opts, scratch, expect);
+        const summary = summarize(rt, outcome.runs, opts, scratch);
+        tables.push(table(rt, ver, summary, outcome, opts));
+        report.runtimes[rt] = { version: ver, summary, ...outcome };
+        if (outcome.failures.length) status = 1;
+      } catch (e) {
+        if (!(e instanceof BenchError)) throw e;
+        log(`overhead: ${e.message}`);
+        tables.push(`### ${rt}: no figures\n\n    ${e.message.split("\n").join("\n    ")}`);
+        report.runtimes[rt] = { error: e.message };
+        status = 1;
+      }
     }
-  } catch (e) {
-    if (!(e instanceof BenchError)) throw e;
-    log(`overhead: ${e.message}`);
-    return 1;
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
@@ -550,7 +572,7 @@ async function main(argv: string[]): Promise<number> {
     writeFileSync(opts.json, JSON.stringify(report, null, 2) + "\n");
     log(`overhead: measurements written to ${opts.json}`);
   }
-  return 0;
+  return status;
 }
 
 process.exitCode = await main(process.argv.slice(2));
