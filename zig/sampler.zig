@@ -258,7 +258,14 @@ fn walk(t: *Thread, uc: *const linux.ucontext_t, slot: *Slot) u32 {
     const hi = t.stack_hi.load(.acquire);
 
     var depth: u32 = 0;
-    slot.frames[depth] = if (pc != 0 and pc < max_user_address) frameValue(pc, fp, sp, hi) else 1;
+    if (pc < 4096 or pc >= max_user_address) {
+        // A pc no code can have (a jump through a null pointer is about to fault): record an
+        // odd placeholder ("native"), and read neither its code nor the stack.
+        slot.frames[depth] = 1;
+        bump(&stats.shallow, 1);
+        return 1;
+    }
+    slot.frames[depth] = frameValue(pc, fp, sp, hi);
     depth += 1;
     if (hi == 0 or sp < lo or sp >= hi) {
         // Bounds unknown (the flusher will look them up from this sp) or running on another
