@@ -69,3 +69,37 @@ for (const runtime of ["deno", "bun"]) {
     t.match(show.stdout, /RSS: start .* MB, end .* MB, peak .* MB, growth \+/, "show memory: peak and growth");
   });
 }
+
+// GC: a GC-heavy program shows a GC share, compared with the runtime's own account of GC time.
+const gcHeavy = join(ROOT, "tests/fixtures/gc-heavy.ts");
+
+/** V8's --trace-gc: pause times plus incremental marking steps, as a share of the run. */
+function denoTraceGcShare() {
+  const r = spawnSync(runArgs("deno", gcHeavy, ["2"])[0], ["run", "-A", "--v8-flags=--trace-gc", gcHeavy, "2"], { cwd: ROOT, encoding: "utf8" });
+  let ms = 0;
+  for (const line of r.stdout.split("\n")) {
+    const pause = / MB, (?:pooled: [\d.]+ MB, )?([\d.]+) \/ [\d.]+ ms/.exec(line);
+    if (pause) ms += Number(pause[1]);
+    const steps = /\+ ([\d.]+) ms in \d+ steps/.exec(line);
+    if (steps) ms += Number(steps[1]);
+  }
+  const work = JSON.parse(r.stdout.split("\n").find((l) => l.startsWith("{"))).ms;
+  return ms / work;
+}
+
+for (const runtime of ["deno", "bun"]) {
+  t.test(`${runtime}: a GC-heavy program shows its GC share`, async (t) => {
+    const log = join(tempDir(), "gc.log");
+    const r = cli(runtime, ["-o", log, gcHeavy, "2"]);
+    t.equal(r.status, 0, "profiled", { stderr: r.stderr });
+    const { samples, split } = perSample(runtime, log, "churn");
+    const gc = samples.filter((s) => s.kind === "G").length / samples.length;
+    t.ok(gc > 0.05, `GC share ${(gc * 100).toFixed(1)}% (${split})`);
+    const show = cli(runtime, ["show", log, "flat"]);
+    t.match(show.stdout, /\(garbage collector\)/, "GC time has a frame of its own");
+    if (runtime === "deno") {
+      const traced = denoTraceGcShare();
+      t.ok(Math.abs(gc - traced) <= 0.15, `within 15 points of V8's --trace-gc (${(traced * 100).toFixed(1)}%)`);
+    }
+  });
+}
