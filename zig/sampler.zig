@@ -108,26 +108,31 @@ pub const Stats = extern struct {
     write_errors: u64 = 0,
     /// Frames recorded from JSC interpreter (LLInt) frame slots instead of a pc.
     llint_frames: u64 = 0,
+    /// Time spent inside the signal handler (our timers' signals), and the flusher thread's
+    /// CPU time: the sampler's own cost, without the noise of timing the whole program.
+    handler_ns: u64 = 0,
+    flusher_ns: u64 = 0,
     /// Threads ever registered, and those with a live timer.
     threads: u32 = 0,
     threads_active: u32 = 0,
 };
 
 comptime {
-    assert(@sizeOf(Stats) == 104);
+    assert(@sizeOf(Stats) == 120);
     assert(@offsetOf(Stats, "signals") == 8);
     assert(@offsetOf(Stats, "dropped") == 32);
     assert(@offsetOf(Stats, "records") == 64);
     assert(@offsetOf(Stats, "llint_frames") == 88);
-    assert(@offsetOf(Stats, "threads") == 96);
+    assert(@offsetOf(Stats, "handler_ns") == 96);
+    assert(@offsetOf(Stats, "threads") == 112);
 }
 
 // ---------------------------------------------------------------- state
 
 const max_threads = 256;
 const ring_slots = 512; // 4 MiB of 8 KiB slots
-const flush_interval_ns = 5 * std.time.ns_per_ms;
-const scan_every_ticks = 10; // look for new threads every 50 ms
+const flush_interval_ns = 10 * std.time.ns_per_ms;
+const scan_every_ticks = 5; // look for new threads every 50 ms
 const max_weight = 1000;
 
 /// Marks our timers' sigev_value: high bits a constant, low 16 bits the thread index.
@@ -217,6 +222,8 @@ fn onSignal(sig: i32, info: *const posix.siginfo_t, ctx: ?*anyopaque) callconv(.
     _ = in_handler.fetchAdd(1, .seq_cst);
     defer _ = in_handler.fetchSub(1, .seq_cst);
     if (!enabled.load(.seq_cst)) return; // a signal still pending after disable()
+    const started = monotonicNs();
+    defer bump(&stats.handler_ns, monotonicNs() -% started);
     bump(&stats.signals, 1);
     if (paused.load(.monotonic) > 0) return;
 
@@ -240,6 +247,12 @@ fn onSignal(sig: i32, info: *const posix.siginfo_t, ctx: ?*anyopaque) callconv(.
     ring.publish(slot);
     bump(&stats.samples, 1);
     bump(&stats.weight, weight);
+}
+
+/// CLOCK_MONOTONIC in ns (vDSO, async-signal-safe); 0 if the clock fails.
+fn monotonicNs() u64 {
+    const ts = std.posix.clock_gettime(.MONOTONIC) catch return 0;
+    return @as(u64, @intCast(ts.sec)) * std.time.ns_per_s + @as(u64, @intCast(ts.nsec));
 }
 
 /// Reads a word from the stack if [addr, addr+8) lies inside [lo, hi).
@@ -530,11 +543,32 @@ fn nameMatches(name: []const u8) bool {
     return false;
 }
 
+/// Threads whose names did not match, so that each scan does not read every name again.
+/// A thread may be renamed just after it starts (a Web Worker), so a name is read again in
+/// the first few scans after the thread is first seen.
+const Rejected = struct { tid: i32, scans: u8 };
+const rename_scans = 4;
+var rejected: [128]Rejected = undefined;
+var n_rejected: usize = 0;
+
 fn visitThread(_: void, tid: i32) void {
     if (findThread(tid) != null) return;
+    const seen: ?*Rejected = for (rejected[0..n_rejected]) |*r| {
+        if (r.tid == tid) break r;
+    } else null;
+    if (seen) |r| {
+        if (r.scans >= rename_scans) return;
+        r.scans += 1;
+    }
     var name_buf: [16]u8 = undefined;
     const name = procfs.threadName(tid, &name_buf) orelse return;
-    if (!nameMatches(name)) return;
+    if (!nameMatches(name)) {
+        if (seen == null and n_rejected < rejected.len) {
+            rejected[n_rejected] = .{ .tid = tid, .scans = 1 };
+            n_rejected += 1;
+        }
+        return;
+    }
     _ = registerLocked(tid, null);
 }
 
@@ -599,6 +633,11 @@ fn drain(rss_kb: ?u64) void {
     }
 }
 
+fn recordFlusherCpu() void {
+    const ts = std.posix.clock_gettime(.THREAD_CPUTIME_ID) catch return;
+    @atomicStore(u64, &stats.flusher_ns, @as(u64, @intCast(ts.sec)) * std.time.ns_per_s + @as(u64, @intCast(ts.nsec)), .monotonic);
+}
+
 fn flusherMain() void {
     var tick: u64 = 0;
     while (true) {
@@ -607,6 +646,7 @@ fn flusherMain() void {
         drain(rss);
         if (out.len > 0) writeOut();
         resolveBounds();
+        recordFlusherCpu();
         if (stopping) break;
         if (tick % scan_every_ticks == 0) scanThreads();
         tick += 1;
@@ -646,6 +686,7 @@ pub fn enable(cfg: *const Config) Result {
     program_text_len = procfs.programText(&program_text);
     paused.store(0, .monotonic);
     n_threads.store(0, .release);
+    n_rejected = 0;
     out.len = 0;
     if (installHandler() != .ok) return fail(.signal_failed, "cannot install the SIGPROF handler", .{});
     enabled.store(true, .seq_cst);
@@ -701,7 +742,7 @@ pub fn disable() Result {
     lock.unlock(); // the flusher's last scan may need the lock
 
     stop_flusher.store(true, .release);
-    if (flusher) |f| f.join();
+    if (flusher) |f| f.join(); // its last loop recorded its CPU time
     flusher = null;
     assert(ring.peek() == null);
 
@@ -718,6 +759,8 @@ fn writeClosingRecords() void {
     appendMeta("dropped", dropped);
     const truncated = std.fmt.bufPrint(&num, "{d}", .{stats.truncated}) catch unreachable;
     appendMeta("truncated", truncated);
+    const cost = std.fmt.bufPrint(&num, "{d} {d}", .{ stats.handler_ns, stats.flusher_ns }) catch unreachable;
+    appendMeta("sampler_cost_ns", cost); // time in the handler, flusher thread CPU
     const n = n_threads.load(.acquire);
     var key_buf: [32]u8 = undefined;
     for (threads[0..n], 0..) |*t, i| {

@@ -40,15 +40,15 @@ export interface NativeConfig {
 export interface NativeStats {
   signals: number; samples: number; weight: number; dropped: number; shallow: number;
   truncated: number; foreign: number; records: number; bytes: number; writeErrors: number;
-  llintFrames: number; threads: number; threadsActive: number;
+  llintFrames: number; handlerNs: number; flusherNs: number; threads: number; threadsActive: number;
 }
 
 /** Byte layout of sampler.Config and sampler.Stats (asserted at compile time in Zig). */
 export const CONFIG_SIZE = 1320;
-export const STATS_SIZE = 104;
+export const STATS_SIZE = 120;
 const STATS_U64 = [
   "signals", "samples", "weight", "dropped", "shallow", "truncated", "foreign", "records",
-  "bytes", "writeErrors", "llintFrames",
+  "bytes", "writeErrors", "llintFrames", "handlerNs", "flusherNs",
 ] as const;
 
 const RESULTS = [
@@ -88,8 +88,8 @@ export function decodeStats(buf: Uint8Array): NativeStats {
   }
   const out: Record<string, number> = {};
   STATS_U64.forEach((k, i) => out[k] = Number(v.getBigUint64(8 + 8 * i, true)));
-  out.threads = v.getUint32(96, true);
-  out.threadsActive = v.getUint32(100, true);
+  out.threads = v.getUint32(112, true);
+  out.threadsActive = v.getUint32(116, true);
   return out as unknown as NativeStats;
 }
 
