@@ -93,3 +93,24 @@ test("sampler: enable, sample this thread, counters, stop/start counter, disable
   assert.throws(() => native.enable({ path: "/nonexistent-dir/x.log", periodNs: 1e6 }), /cannot open \/nonexistent-dir\/x\.log/);
   assert.throws(() => native.enable({ path: "/tmp/x", periodNs: 10 }), /period 10 ns is outside/);
 });
+
+test("a SIGPROF that is not ours goes to the previous handler, never back to ours (re-enabled)", () => {
+  const native = loadNative();
+  const dir = mkdtempSync(join(tmpdir(), "vmprof-ffi-"));
+  try {
+    for (let round = 0; round < 2; round++) {
+      const log = join(dir, `chain${round}.log`);
+      writeFileSync(log, "");
+      native.enable({ path: log, periodNs: 1e6 });
+      const before = native.stats().foreign;
+      for (let i = 0; i < 3; i++) process.kill(process.pid, "SIGPROF");
+      const end = Date.now() + 50;
+      while (Date.now() < end) { /* let the signals arrive */ }
+      assert.ok(native.stats().foreign >= before + 3, `foreign SIGPROFs counted (${native.stats().foreign})`);
+      native.disable();
+    }
+  } finally {
+    if (native.isEnabled()) native.disable();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
