@@ -6,7 +6,7 @@
 import { writeFileSync } from "node:fs";
 import process from "node:process";
 // @ts-ignore: bun:jsc only resolves under Bun; this file is only loaded there.
-import { generateHeapSnapshotForDebugging, heapStats } from "bun:jsc";
+import { fullGC, generateHeapSnapshotForDebugging, heapStats } from "bun:jsc";
 import { agentNative, agentSpool, startAgent, stopAgent } from "./start.ts";
 import { findLlintRange, jitdumpFiles, waitUntilStable } from "../symbols/sources.ts";
 
@@ -23,8 +23,11 @@ if (startAgent({ llint: range && { lo: range.start, hi: range.end, offset: CODE_
     // @ts-ignore: Bun gives ES modules `require` too; its cache lists every loaded file.
     const files = Object.keys(require.cache).filter((f) => f.startsWith("/"));
     let heapSnapshot: string | undefined;
-    // The snapshot costs ~10 µs per heap object at exit: on a big heap, interpreter frames stay
-    // "(interpreter)" rather than holding the program's exit for seconds.
+    // The snapshot costs ~10 µs per live heap object at exit: on a big heap, interpreter frames
+    // stay "(interpreter)" rather than holding the program's exit for seconds.
+    // A full collection first: the garbage the program leaves (often millions of cells) would
+    // make the snapshot slow, and CodeBlocks of live functions survive it.
+    if (native.stats().llintFrames > 0) fullGC();
     if (native.stats().llintFrames > 0 && heapStats().objectCount <= MAX_SNAPSHOT_OBJECTS) {
       heapSnapshot = `${spool}.heap.json`;
       writeFileSync(heapSnapshot, JSON.stringify(generateHeapSnapshotForDebugging()));

@@ -255,6 +255,7 @@ export function codeBlockNamesFromHeapSnapshot(snap: JscHeapSnapshot): Map<numbe
   const byId = new Map<number, number>();
   for (let i = 0; i + NF <= nodes.length; i += NF) byId.set(nodes[i] as number, i);
   const execName = new Map<number, string>(); // executable node index → name
+  const blockName = new Map<number, string>(); // CodeBlock node index → its function's name
   const rareName = new Map<number, string>(); // FunctionRareData node index → its function's name
   const out = new Map<number, string>();
   const e = snap.edges;
@@ -282,9 +283,27 @@ export function codeBlockNamesFromHeapSnapshot(snap: JscHeapSnapshot): Map<numbe
     if (from === undefined || to === undefined) continue;
     const c = cls(to);
     if (cls(from) === "FunctionExecutable" && c.endsWith("CodeBlock") && !c.startsWith("Unlinked")) {
-      out.set(addr(to), execName.get(from) ?? "<anonymous>");
+      const name = execName.get(from) ?? "<anonymous>";
+      out.set(addr(to), name);
+      blockName.set(to, name);
     } else if (cls(from) === "ModuleProgramExecutable" && c === "ModuleProgramCodeBlock") {
       out.set(addr(to), "<module>");
+      blockName.set(to, "<module>");
+    }
+  }
+  // The executable points at its newest CodeBlock; a frame entered before the function was
+  // optimized still runs the older one, which the newer reaches as its alternative.
+  for (let changed = true; changed;) {
+    changed = false;
+    for (let k = 0; k + 4 <= e.length; k += 4) {
+      const from = byId.get(e[k]), to = byId.get(e[k + 1]);
+      if (from === undefined || to === undefined || blockName.has(to)) continue;
+      const name = blockName.get(from);
+      const c = cls(to);
+      if (name === undefined || !c.endsWith("CodeBlock") || c.startsWith("Unlinked")) continue;
+      out.set(addr(to), name);
+      blockName.set(to, name);
+      changed = true;
     }
   }
   return out;
