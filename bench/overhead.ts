@@ -24,6 +24,7 @@ import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { readLog } from "../lib/format/reader.ts";
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const PROJECT_DIR = dirname(BENCH_DIR);
@@ -92,6 +93,9 @@ interface Run {
   /** vmprof-js only: samples and the share of them that were named, from the CLI's last line. */
   samples?: number;
   namedPercent?: number;
+  /** vmprof-js only: the sampler's own cost from the log (META sampler_cost_ns): ms in the signal handler, flusher thread CPU ms. */
+  handlerMs?: number;
+  flusherMs?: number;
 }
 
 interface Summary {
@@ -288,6 +292,8 @@ async function runOnce(
       run.samples = Number(m[1]);
       run.namedPercent = m[2] === undefined ? undefined : Number(m[2]);
       if (!run.samples || run.sideBytes === 0) throw new RunFailed(`${rt} vmprof: no samples were written:\n${f.stderr.trim()}`);
+      const cost = readLog(join(dir, "out.log")).meta.get("sampler_cost_ns")?.split(" ").map(Number);
+      if (cost?.length === 2) [run.handlerMs, run.flusherMs] = cost.map((ns) => ns / 1e6);
     }
     return run;
   } finally {
@@ -377,6 +383,7 @@ function table(rt: RuntimeName, version: string, summary: Summary[], o: Outcome,
   }
   const vm = runs.filter((r) => r.variant === "vmprof");
   const named = vm.map((r) => r.namedPercent).filter((x): x is number => x !== undefined);
+  const costed = vm.filter((r) => r.handlerMs !== undefined && r.flusherMs !== undefined);
   const other = runs.map((r) => r.otherLoad).filter((x): x is number => x !== null);
   lines.push("");
   lines.push(
@@ -390,6 +397,16 @@ function table(rt: RuntimeName, version: string, summary: Summary[], o: Outcome,
       `${o.redone} run${o.redone === 1 ? "" : "s"} done again for load above ${opts.maxOtherLoad} cores` +
       (o.crowdedKept ? `, ${o.crowdedKept} crowded run${o.crowdedKept === 1 ? "" : "s"} kept (out of retries)` : "") + ".",
   );
+  if (costed.length) {
+    // Measured inside the sampler, so free of the machine's noise: CPU the sampler itself
+    // used (signal handler + flusher thread), against the program's own work time.
+    const handler = median(costed.map((r) => r.handlerMs!)), flusher = median(costed.map((r) => r.flusherMs!));
+    const share = median(costed.map((r) => (r.handlerMs! + r.flusherMs!) / r.workMs * 100));
+    lines.push(
+      `Sampler's own CPU (measured inside it, median per run): signal handler ${handler.toFixed(1)} ms, ` +
+        `flusher thread ${flusher.toFixed(1)} ms = ${share.toFixed(2)}% of the work time.`,
+    );
+  }
   const v = summary.find((s) => s.variant === "vmprof")!;
   const c = summary.find((s) => s.variant === "cpuprof")!;
   const n = summary.find((s) => s.variant === "names")!;
