@@ -1,7 +1,7 @@
 // pprof's profile.proto (github.com/google/pprof/proto/profile.proto), gzipped, encoded by
 // hand: sample types samples/count and cpu/nanoseconds (count × the log's period).
 // Keeps: threads (labels `thread` = name, `thread_id`), memory (numeric label `rss` in
-// bytes), tiers (label `tier` of the innermost frame, once logs carry them), lines (a
+// bytes), tiers (label `tier` of the innermost frame that has one), lines (a
 // location per address and line in lines mode), start time and duration.
 
 import { gzipSync } from "node:zlib";
@@ -169,7 +169,9 @@ export function encodePprof(stats: Stats, options: ExportOptions = {}): Uint8Arr
   for (const s of p.samples) {
     const locs: number[] = [];
     for (let i = s.stack.length - 1; i >= 0; i--) locs.push(locationOf(s.stack[i], s.lines?.[i] ?? 0));
-    const tier = s.stack.length > 0 ? table.tier(s.stack[s.stack.length - 1]) : undefined;
+    // The innermost frame that has a tier (a GC or native leaf has none): as Stats.tierTotals.
+    let tier: string | undefined;
+    for (let i = s.stack.length - 1; i >= 0 && tier === undefined; i--) tier = table.tier(s.stack[i]);
     const key = `${locs.join(",")}|${s.thread}|${tier ?? ""}|${memory ? s.rss : ""}`;
     const m = merged.get(key);
     if (m !== undefined) {
