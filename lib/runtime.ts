@@ -21,13 +21,27 @@ export interface RuntimeInfo {
 /** V8 flags that make Deno write /tmp/perf-<pid>.map and give interpreted frames a native pc. */
 export const DENO_V8_FLAGS = ["--perf-basic-prof", "--interpreted-frames-native-stack", "--logfile=/dev/null"];
 
+const WORKER_THREADS: Record<RuntimeName, string[]> = { deno: ["worker-"], bun: ["Worker"] };
+const GC_THREADS: Record<RuntimeName, string[]> = { deno: [], bun: ["HeapHelper"] };
+
 export function currentRuntime(): RuntimeInfo {
   const v = process.versions as Record<string, string | undefined>;
-  if (v.bun) {
-    return { name: "bun", version: v.bun, execPath: process.execPath, workerThreads: ["Worker"], gcThreads: ["HeapHelper"] };
-  }
-  if (v.deno) return { name: "deno", version: v.deno, execPath: process.execPath, workerThreads: ["worker-"], gcThreads: [] };
+  const info = (name: RuntimeName, version: string): RuntimeInfo => ({
+    name,
+    version,
+    execPath: process.execPath,
+    workerThreads: WORKER_THREADS[name],
+    gcThreads: GC_THREADS[name],
+  });
+  if (v.bun) return info("bun", v.bun);
+  if (v.deno) return info("deno", v.deno);
   throw new Error("vmprof-js runs on Deno or Bun");
+}
+
+/** Whether a thread of a `runtime` process with this name runs JavaScript (a Web Worker). */
+export function isWorkerThread(runtime: string | undefined, name: string): boolean {
+  const prefixes = WORKER_THREADS[runtime as RuntimeName] ?? [...WORKER_THREADS.deno, ...WORKER_THREADS.bun];
+  return prefixes.some((p) => name.startsWith(p));
 }
 
 export interface ChildCommand {

@@ -9,6 +9,7 @@ import { LogWriter } from "../format/writer.ts";
 import { CodeIndex, type CodeRange } from "./code-index.ts";
 import { nativeFrameName, NativeSymbolizer } from "./elf.ts";
 import { classifyGc, learnGcPcs, type PcInfo, type PcLookup } from "./gc.ts";
+import { isWorkerThread } from "../runtime.ts";
 import { META_KINDS, META_TIERS } from "../profile/stats.ts";
 
 /** Raw frames at or above this carry a JSC interpreter frame's identity (zig/sampler.zig). */
@@ -286,7 +287,8 @@ export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = 
   for (const [k, v] of raw.meta) if (k.startsWith("thread:")) threadNames.set(Number(k.slice(7)), v);
   const pid = Number(raw.meta.get("pid"));
   // Without a pid (an old raw log) every thread counts as a JS thread.
-  const isJsThread = (tid: number) => !pid || tid === pid || /^(worker-|Worker$)/.test(threadNames.get(tid) ?? "");
+  const isJsThread = (tid: number) =>
+    !pid || tid === pid || isWorkerThread(raw.meta.get("runtime"), threadNames.get(tid) ?? "");
   const gcPcs = learnGcPcs(
     raw.samples.map((x) => ({ stack: x.stack, threadName: threadNames.get(x.thread), jsThread: isJsThread(x.thread) })),
     gcLookup,
