@@ -3,7 +3,9 @@ const std = @import("std");
 
 pub fn build(b: *std.Build) void {
     const target = b.standardTargetOptions(.{});
-    const optimize = b.standardOptimizeOption(.{});
+    // ReleaseSafe by default: a Debug build's handler frames overflow the ~8 KB alternate
+    // signal stacks the runtimes install (it crashes at once), and asserts stay on.
+    const optimize = b.option(std.builtin.OptimizeMode, "optimize", "Optimization mode (default ReleaseSafe)") orelse .ReleaseSafe;
 
     const mod = b.createModule(.{
         .root_source_file = b.path("zig/root.zig"),
