@@ -1,7 +1,7 @@
 // `cli.ts [options] PROGRAM args`: runs PROGRAM in a child process of the same runtime, with
 // the flags that name JIT code and our agent preloaded; forwards signals; then names the
 // frames and saves the log (-o) or prints a summary. Exits with the program's status.
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import process from "node:process";
@@ -60,7 +60,15 @@ export async function profileProgram(a: ProfileArgs): Promise<ProfileRun> {
     const { code, signal } = await run(cmd.cmd, cmd.args, env);
     const status = signal ? 128 + (SIGNAL_NUMBERS[signal] ?? 0) : code ?? 1;
     if (!existsSync(spool) || statSync(spool).size === 0) return { status };
-    const result = finishLog(spool, { symbolDir, program });
+    let result: FinishResult;
+    try {
+      result = finishLog(spool, { symbolDir, program });
+    } catch (e) {
+      // Never lose the samples: keep the raw log (readable by `show`, addresses unnamed).
+      const keep = join(tmpdir(), `vmprof-js-raw-${Date.now()}.log`);
+      copyFileSync(spool, keep);
+      throw new VmprofError("IO", `cannot name the frames (${(e as Error).message}); the raw log was kept at ${keep}`);
+    }
     return { status, result };
   } finally {
     for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
