@@ -363,9 +363,9 @@ function table(rt: RuntimeName, version: string, summary: Summary[], o: Outcome,
   const runs = o.runs;
   const rounds = new Set(runs.map((r) => r.round)).size;
   const lines = [
-    `### ${rt} ${version}: ${rounds} rounds; workload: terser minifying its own lib/ (${opts.rounds} round${
-      opts.rounds > 1 ? "s" : ""
-    })`,
+    `### ${rt} ${version}: ${rounds} round${
+      rounds === 1 ? "" : "s"
+    }; workload: terser minifying its own lib/ (${opts.rounds} round${opts.rounds > 1 ? "s" : ""})`,
     "",
     "| variant | median in-program ms | median paired overhead | min..max paired overhead | median process CPU ms | median paired CPU overhead | median wall ms (whole command) | median paired wall overhead | written on the side |",
     "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
