@@ -16,14 +16,13 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { readAnyProfile } from "../lib/import/any.ts";
 import { parseName, Stats } from "../lib/profile/stats.ts";
+import { median, PROJECT_DIR, requireRuntime, type RuntimeName, usageError } from "./common.ts";
 
-const PROJECT_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
 const FIXTURE = join(PROJECT_DIR, "tests", "fixtures", "split.ts");
 const CLI = join(PROJECT_DIR, "cli.ts");
 
@@ -34,7 +33,6 @@ const USAGE = `usage: deno run -A bench/accuracy.ts [options]
   --json FILE      also write all measurements to FILE
   -h, --help       show this help`;
 
-type RuntimeName = "deno" | "bun";
 type ProfilerName = "vmprof-js" | "cpu-prof";
 const PROFILERS: ProfilerName[] = ["vmprof-js", "cpu-prof"];
 
@@ -56,15 +54,9 @@ interface Run {
 }
 
 function fail(msg: string): never {
-  console.error(`accuracy.ts: ${msg}`);
-  process.exit(2);
+  return usageError("accuracy.ts", msg);
 }
-
-function binary(rt: RuntimeName): string {
-  const exe = join(PROJECT_DIR, "node_modules", ".bin", rt);
-  if (!existsSync(exe)) fail(`${exe} not found`);
-  return exe;
-}
+const binary = (rt: RuntimeName): string => requireRuntime("accuracy.ts", rt);
 
 /** The heavy/light split of a profile: flat totals of the functions so named. */
 function profiledSplit(path: string): { split: Split; counts: { heavy: number; light: number; all: number } } {
@@ -121,11 +113,6 @@ function runOnce(rt: RuntimeName, profiler: ProfilerName, round: number, seconds
     rmSync(scratch, { recursive: true, force: true });
   }
   return run;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;

@@ -25,9 +25,9 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { readLog } from "../lib/format/reader.ts";
+import { median, PROJECT_DIR, runtimeBinary, type RuntimeName } from "./common.ts";
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
-const PROJECT_DIR = dirname(BENCH_DIR);
 const WORKLOAD = join(BENCH_DIR, "workload.mjs");
 const CLI = join(PROJECT_DIR, "cli.ts");
 const DEFAULT_PERIOD = 0.00099; // the CLI's default, shown in the report
@@ -52,7 +52,6 @@ const USAGE = `usage: deno run -A bench/overhead.ts [options]
   --json FILE          also write all measurements to FILE
   -h, --help           show this help`;
 
-type RuntimeName = "deno" | "bun";
 type VariantId = "plain" | "names" | "vmprof" | "cpuprof";
 const VARIANTS: VariantId[] = ["plain", "names", "vmprof", "cpuprof"];
 
@@ -174,9 +173,7 @@ function maxOtherLoad(text: string | undefined): number {
   return c;
 }
 
-function binary(rt: RuntimeName): string {
-  return join(PROJECT_DIR, "node_modules", ".bin", rt);
-}
+const binary = runtimeBinary;
 
 /** The command line of one variant; `dir` is this run's scratch directory. */
 function command(rt: RuntimeName, variant: VariantId, opts: Options, dir: string): Command {
@@ -301,11 +298,6 @@ async function runOnce(
   }
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 const pct = (x: number, base: number) => 100 * (x / base - 1);
 

@@ -15,17 +15,16 @@
 import { spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { readLog } from "../lib/format/reader.ts";
 import { LogWriter } from "../lib/format/writer.ts";
 import { Stats } from "../lib/profile/stats.ts";
+import { median, requireRuntime, type RuntimeName, usageError } from "./common.ts";
 
 const SCRIPT = fileURLToPath(import.meta.url);
-const PROJECT_DIR = dirname(dirname(SCRIPT));
-const BIN = join(PROJECT_DIR, "node_modules", ".bin");
 const TARGET_RATE = 1e6;
 const TARGET_RATIO = 5;
 const FUNCTIONS = 200;
@@ -42,7 +41,6 @@ const USAGE = `usage: deno run -A bench/processing.ts [options]
   --json FILE          also write all measurements to FILE
   -h, --help           show this help`;
 
-type RuntimeName = "deno" | "bun";
 
 interface Timing {
   parseMs: number;
@@ -60,8 +58,7 @@ interface Row {
 }
 
 function fail(msg: string): never {
-  console.error(`processing.ts: ${msg}`);
-  process.exit(2);
+  return usageError("processing.ts", msg);
 }
 
 /** mulberry32: a small deterministic PRNG, so every run writes the same logs. */
@@ -125,11 +122,6 @@ function writeSyntheticLog(path: string, n: number): void {
   }
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
 /** --measure mode: time this runtime on one log and print the medians as JSON. */
 function measure(path: string, repeat: number, expect: number): void {
   const parse: number[] = [], tree: number[] = [], flat: number[] = [];
@@ -153,8 +145,7 @@ function measure(path: string, repeat: number, expect: number): void {
 }
 
 function runtimeCommand(rt: RuntimeName): string[] {
-  const exe = join(BIN, rt);
-  if (!existsSync(exe)) fail(`${exe} not found (run npm install / see README)`);
+  const exe = requireRuntime("processing.ts", rt);
   return rt === "deno" ? [exe, "run", "-A", SCRIPT] : [exe, SCRIPT];
 }
 
