@@ -3,47 +3,11 @@
 import assert from "node:assert/strict";
 import { pythonVmprof, skip, test } from "../harness.ts";
 import { LINES, MEMORY } from "../../lib/format/constants.ts";
-import { parseLog, type Profile, readLog } from "../../lib/format/reader.ts";
+import { parseLog, readLog } from "../../lib/format/reader.ts";
 import { LogWriter } from "../../lib/format/writer.ts";
 import { displayName, parseName, Stats, type Tree } from "../../lib/profile/stats.ts";
 
-const MAIN = 0x1000;
-const FIB = 0x2000;
-const FIB2 = 0x2100; // fib again, as another JIT tier would name it
-const LEAF = 0x3000;
-const MEMCPY = 0x7f0000001001; // native
-const UNKNOWN = 0x4000; // no symbol
-
-/**
- * 11 samples:            main ─ fib ─ fib ─ fib      ×3  (adjacent duplicates: one node)
- *                        main ─ fib ─ leaf           ×2
- *                        main ─ fib ─ fib2 ─ fib ─ leaf
- *                        main ─ leaf ─ memcpy        ×2
- *                        main, 0x4000 (thread 2), an empty stack (thread 2)
- */
-function knownProfile(): Profile {
-  const w = new LogWriter();
-  w.header({ periodUsec: 990, flags: 0, interpName: "deno" });
-  w.time(1_700_000_000_000_000);
-  w.meta("dropped", "3");
-  w.symbol(MAIN, "js:main:1:/app/main.ts");
-  w.symbol(FIB, "js:fib:5:/app/main.ts");
-  w.symbol(FIB2, "js:fib:5:/app/main.ts");
-  w.symbol(LEAF, "js:leaf:9:/app/util.ts");
-  w.nativeSymbol(MEMCPY, "n:memcpy:0:/usr/lib/libc.so.6");
-  const add = (stack: number[], times = 1, thread = 1) => {
-    for (let i = 0; i < times; i++) w.sample(stack, thread);
-  };
-  add([MAIN, FIB, FIB, FIB], 3);
-  add([MAIN, FIB, LEAF], 2);
-  add([MAIN, FIB, FIB2, FIB, LEAF]);
-  add([MAIN, LEAF, MEMCPY], 2);
-  add([MAIN]);
-  add([UNKNOWN], 1, 2);
-  add([], 1, 2);
-  w.trailer(1_700_000_000_000_000 + 1_500_000);
-  return parseLog(w.bytes());
-}
+import { FIB, FIB2, knownProfile, LEAF, MAIN, MEMCPY, UNKNOWN } from "../fixtures/known-profile.ts";
 
 test("Stats basics: samples, names, threads, duration, meta", () => {
   const s = new Stats(knownProfile());

@@ -3,42 +3,12 @@
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
 import { REAL_TIME } from "../../lib/format/constants.ts";
-import { parseLog, type Profile } from "../../lib/format/reader.ts";
+import { parseLog } from "../../lib/format/reader.ts";
 import { LogWriter } from "../../lib/format/writer.ts";
 import { Stats } from "../../lib/profile/stats.ts";
 import { MAX_WIDTH, renderFlat, renderSummary, renderTree } from "../../lib/view/terminal.ts";
 
-const MAIN = 0x1000;
-const FIB = 0x2000;
-const FIB2 = 0x2100;
-const LEAF = 0x3000;
-const MEMCPY = 0x7f0000001001;
-const UNKNOWN = 0x4000;
-
-/** The profile of profile.test.ts: 11 samples, main ─ fib ─ leaf and friends, 2 threads. */
-function knownProfile(flags = 0, dropped = "3"): Profile {
-  const w = new LogWriter();
-  w.header({ periodUsec: 990, flags, interpName: "deno" });
-  w.time(1_700_000_000_000_000);
-  if (dropped !== "") w.meta("dropped", dropped);
-  w.symbol(MAIN, "js:main:1:/app/main.ts");
-  w.symbol(FIB, "js:fib:5:/app/main.ts");
-  w.symbol(FIB2, "js:fib:5:/app/main.ts");
-  w.symbol(LEAF, "js:leaf:9:/app/util.ts");
-  w.nativeSymbol(MEMCPY, "n:memcpy:0:/usr/lib/libc.so.6");
-  const add = (stack: number[], times = 1, thread = 1) => {
-    for (let i = 0; i < times; i++) w.sample(stack, thread);
-  };
-  add([MAIN, FIB, FIB, FIB], 3);
-  add([MAIN, FIB, LEAF], 2);
-  add([MAIN, FIB, FIB2, FIB, LEAF]);
-  add([MAIN, LEAF, MEMCPY], 2);
-  add([MAIN]);
-  add([UNKNOWN], 1, 2);
-  add([], 1, 2);
-  w.trailer(1_700_000_000_000_000 + 1_500_000);
-  return parseLog(w.bytes());
-}
+import { knownProfile, MAIN } from "../fixtures/known-profile.ts";
 
 const stats = new Stats(knownProfile());
 
@@ -104,7 +74,7 @@ test("renderSummary: the end-of-run report", () => {
     "  54.5%        6  fib (/app/main.ts:5)",
     "  45.5%        5  leaf (/app/util.ts:9)",
   ]);
-  const wall = new Stats(knownProfile(REAL_TIME, ""));
+  const wall = new Stats(knownProfile({ flags: REAL_TIME, meta: [] }));
   assert.equal(
     lines(renderSummary(wall))[0],
     "vmprof-js: 11 samples over 1.50 s (period 0.99 ms, mode wall), 2 threads, 0 dropped",

@@ -23,43 +23,26 @@ import {
 } from "../../lib/view/web/model.js";
 import { parseName } from "../../lib/profile/names.ts";
 
-const MAIN = 0x1000;
-const FIB = 0x2000;
-const FIB2 = 0x2100;
-const LEAF = 0x3000;
-const MEMCPY = 0x7f0000001001;
-const UNKNOWN = 0x4000;
+import { FIB, FIB2, knownProfile as sharedProfile, MAIN } from "../fixtures/known-profile.ts";
+
 const EVIL = 0x5000;
 
-/** The profile of terminal.test.ts (main ─ fib ─ leaf, recursion, 2 threads) with rss and a hostile name. */
+/** The shared known profile (main ─ fib ─ leaf, recursion, 2 threads) with rss, tiers, kinds and a hostile name. */
 function knownProfile(): Profile {
-  const w = new LogWriter();
-  w.header({ periodUsec: 990, flags: MEMORY, interpName: "deno" });
-  w.time(1_700_000_000_000_000);
-  w.meta("thread:1", "main");
-  w.meta("thread:2", "worker-1");
-  w.meta(META_TIERS, JSON.stringify({ [FIB]: "ignition", [FIB2]: "turbofan" }));
-  w.meta(META_KINDS, "JJJJJIJNDGXJ"); // one letter a sample; X is unknown
-  w.symbol(MAIN, "js:main:1:/app/main.ts");
-  w.symbol(FIB, "js:fib:5:/app/main.ts");
-  w.symbol(FIB2, "js:fib:5:/app/main.ts");
-  w.symbol(LEAF, "js:leaf:9:/app/util.ts");
-  w.symbol(EVIL, "js:<img src=x onerror=alert(1)>:2:/app/<b>.ts");
-  w.nativeSymbol(MEMCPY, "n:memcpy:0:/usr/lib/libc.so.6");
-  let rss = 1000;
-  const add = (stack: number[], times = 1, thread = 1) => {
-    for (let i = 0; i < times; i++) w.sample(stack, thread, rss += 10);
-  };
-  add([MAIN, FIB, FIB, FIB], 3);
-  add([MAIN, FIB, LEAF], 2);
-  add([MAIN, FIB, FIB2, FIB, LEAF]);
-  add([MAIN, LEAF, MEMCPY], 2);
-  add([MAIN]);
-  add([UNKNOWN], 1, 2);
-  add([], 1, 2);
-  add([MAIN, EVIL], 1, 2);
-  w.trailer(1_700_000_000_000_000 + 1_500_000);
-  return parseLog(w.bytes());
+  return sharedProfile({
+    flags: MEMORY,
+    rss: true,
+    meta: [
+      ["thread:1", "main"],
+      ["thread:2", "worker-1"],
+      [META_TIERS, JSON.stringify({ [FIB]: "ignition", [FIB2]: "turbofan" })],
+      [META_KINDS, "JJJJJIJNDGXJ"], // one letter a sample; X is unknown
+    ],
+    extra: (w, add) => {
+      w.symbol(EVIL, "js:<img src=x onerror=alert(1)>:2:/app/<b>.ts");
+      add([MAIN, EVIL], 1, 2);
+    },
+  });
 }
 
 const profile = knownProfile();
