@@ -1,7 +1,7 @@
 // Stats: vmprof's Stats API over a parsed Profile — names, call tree, flat table, threads, meta.
 
 import type { Profile, Sample } from "../format/reader.ts";
-import { buildTree, type Tree, type TreeKeys } from "./tree.ts";
+import { buildTree, stackGroups, type Tree, type TreeKeys } from "./tree.ts";
 import { parseName } from "./names.ts";
 
 export { displayName, isUnknownFile, location, type ParsedName, parseName } from "./names.ts";
@@ -155,13 +155,14 @@ export class Stats {
     const addrs: number[] = [];
     const fnOfAddr: number[] = []; // function index, -1 for a skipped native frame
     const addrHits: number[] = []; // samples containing the address
-    const addrSeen: number[] = []; // last sample that counted the address
+    const addrSeen: number[] = []; // last group that counted the address
     const fnOfName = new Map<string, number>();
     const rows: FlatRow[] = [];
-    const fnSeen: number[] = []; // last sample that counted the function toward total
-    const samples = this.profile.samples;
-    for (let s = 0; s < samples.length; s++) {
-      const stack = samples[s].stack;
+    const fnSeen: number[] = []; // last group that counted the function toward total
+    // Each distinct stack once, counting its samples (see stackGroups).
+    const groups = stackGroups(this.profile.samples);
+    for (let s = 0; s < groups.length; s++) {
+      const { stack, n } = groups[s];
       let innermost = -1;
       for (let i = 0; i < stack.length; i++) {
         const a = stack[i];
@@ -192,14 +193,14 @@ export class Stats {
         innermost = f;
         if (fnSeen[f] !== s) {
           fnSeen[f] = s;
-          rows[f].total++;
+          rows[f].total += n;
         }
         if (addrSeen[k] !== s) {
           addrSeen[k] = s;
-          addrHits[k]++;
+          addrHits[k] += n;
         }
       }
-      if (innermost >= 0) rows[innermost].self++;
+      if (innermost >= 0) rows[innermost].self += n;
     }
     // Each function is shown under the address that carried most of its samples.
     const best: number[] = rows.map(() => -1);

@@ -237,8 +237,10 @@ export function buildTree(samples: Sample[], nameOf: (addr: number) => string, k
   const { canon, tierOf } = keys;
   const root = new Builder(0, ROOT_NAME);
   root.count = samples.length;
-  for (let s = 0; s < samples.length; s++) {
-    const { stack, lines } = samples[s];
+  // Each distinct stack is walked once, with its number of samples: samples with the same
+  // stack share one array (see Sample.stack). In order of first appearance, so nodes are
+  // created (and children ordered) as sample by sample.
+  for (const { stack, lines, n } of stackGroups(samples)) {
     let cur = root;
     let last = NaN; // equal to no address
     for (let i = 0; i < stack.length; i++) {
@@ -251,16 +253,48 @@ export function buildTree(samples: Sample[], nameOf: (addr: number) => string, k
           next = new Builder(a);
           cur.kids.set(a, next);
         }
-        next.count++;
+        next.count += n;
         cur = next;
         const tier = tierOf?.get(raw);
-        if (tier !== undefined) cur.addTier(tier, 1);
+        if (tier !== undefined) cur.addTier(tier, n);
       }
       if (lines !== undefined) {
         const line = lines[i];
-        if (line > 0) cur.addLine(line, 1);
+        if (line > 0) cur.addLine(line, n);
       }
     }
   }
   return root.toTree(nameOf);
+}
+
+/** Samples with the very same stack (and lines) arrays, `n` of them. */
+export interface StackGroup {
+  stack: number[];
+  lines: number[] | undefined;
+  n: number;
+}
+
+/**
+ * The samples grouped by the identity of their stack (and lines) arrays, in order of each
+ * group's first sample. Equal stacks in distinct arrays are distinct groups: only the
+ * counting is shared, never a comparison of contents.
+ */
+export function stackGroups(samples: Sample[]): StackGroup[] {
+  const groups: StackGroup[] = [];
+  const byStack = new Map<number[], number>();
+  const byLines = new Map<number[], number>();
+  for (let s = 0; s < samples.length; s++) {
+    const { stack, lines } = samples[s];
+    const map = lines === undefined ? byStack : byLines;
+    const key = lines === undefined ? stack : lines;
+    let g = map.get(key);
+    if (g === undefined || groups[g].stack !== stack) {
+      // (The same lines array with another stack: a group of its own, found from now on.)
+      g = groups.length;
+      groups.push({ stack, lines, n: 0 });
+      map.set(key, g);
+    }
+    groups[g].n++;
+  }
+  return groups;
 }

@@ -9,8 +9,9 @@ import { gzipSync } from "node:zlib";
 import { test } from "../harness.ts";
 import { VmprofError } from "../../lib/errors.ts";
 import { LINES, MEMORY, RPYTHON } from "../../lib/format/constants.ts";
-import { parseLog, type Profile, readLog } from "../../lib/format/reader.ts";
+import { parseLog, type Profile, readLog, type Sample } from "../../lib/format/reader.ts";
 import { LogWriter } from "../../lib/format/writer.ts";
+import { META_TIERS, Stats, type Tree } from "../../lib/profile/stats.ts";
 
 const START = 1764090000123456;
 const END = START + 2_500_000;
@@ -188,4 +189,51 @@ test("many distinct stacks (the table grows) read back exactly, through readLog 
   const p = parseLog(bytes);
   assert.deepEqual(p.samples.map((s) => s.stack), written);
   withDir((dir) => assert.deepEqual(readVia(dir, bytes, 4096), p));
+});
+
+/** A tree as comparable data: every node in walk order with its counts, lines, tiers and children. */
+function treeData(t: Tree): unknown[] {
+  const out: unknown[] = [];
+  t.walk((n, d) => out.push([d, n.name, n.addr, n.count, n.selfCount, [...n.lines], [...n.tiers], [...n.children.keys()]]));
+  return out;
+}
+
+test("trees and flat tables count samples that share a stack array as one by one", () => {
+  for (const flags of [0, LINES]) {
+    const w = new LogWriter();
+    w.header({ periodUsec: 990, flags, interpName: "deno" });
+    w.meta(META_TIERS, JSON.stringify({ [B]: "turbofan", [C]: "ignition" }));
+    w.symbol(A, "js:main:1:/a.ts");
+    w.symbol(B, "js:fib:2:/a.ts");
+    w.symbol(C, "js:fib:2:/a.ts"); // fib in another tier: one function
+    w.symbol(D, "js:leaf:3:/a.ts");
+    w.nativeSymbol(NATIVE, "n:memcpy:0:-");
+    const stacks = [[A, B, D], [A, C, B, D], [A, B, B, NATIVE], [A, D], [A, B, D], [D], [], [A, B, B, NATIVE]];
+    for (let i = 0; i < 64; i++) {
+      const st = stacks[(i * 5) % stacks.length];
+      w.sample(st, 1 + (i % 3), undefined, st.map((_, j) => 1 + ((i >> 2) + j) % 3));
+    }
+    const shared = parseLog(w.bytes());
+    assert.ok(new Set(shared.samples.map((s) => s.stack)).size < shared.samples.length, "some arrays are shared");
+    // The same samples, each with arrays of its own: counted one by one.
+    const own: Profile = {
+      ...shared,
+      samples: shared.samples.map((s) => ({ ...s, stack: [...s.stack], lines: s.lines && [...s.lines] })),
+    };
+    // And one lines array shared by samples of different stacks (no reader does that, but
+    // a caller building samples may): grouped by both arrays, never by the lines alone.
+    const L = [1, 2, 3, 1];
+    const mixed: Profile = { ...shared, samples: shared.samples.map((s) => ({ ...s, lines: s.lines && L })) };
+    const mixedOwn: Profile = { ...own, samples: own.samples.map((s) => ({ ...s, lines: s.lines && [...L] })) };
+    for (const [a, b] of [[shared, own], [mixed, mixedOwn]]) {
+      const x = new Stats(a);
+      const y = new Stats(b);
+      assert.deepEqual(treeData(x.getTree()), treeData(y.getTree()), `tree, flags ${flags}`);
+      assert.deepEqual(treeData(x.getTree().flatten()), treeData(y.getTree().flatten()), `flattened, flags ${flags}`);
+      assert.deepEqual(x.flat(), y.flat(), `flat, flags ${flags}`);
+      assert.deepEqual(x.flat({ noNative: true }), y.flat({ noNative: true }), `flat --no-native, flags ${flags}`);
+      const t = (s: Sample) => s.thread === 2;
+      assert.deepEqual(treeData(x.filter(t).getTree()), treeData(y.filter(t).getTree()), `one thread, flags ${flags}`);
+    }
+  }
 });
