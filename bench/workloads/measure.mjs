@@ -6,6 +6,7 @@
 //   mainCpuMs  CPU ms of the main thread meanwhile (/proc/thread-self/schedstat), null if unknown
 //   otherCpuMs CPU ms the rest of the machine used meanwhile (/proc/stat busy incl. steal,
 //              minus cpuMs), null if unknown: tells "slower" from "crowded out" on a shared box
+//   peakRssKb  peak resident set of the process (VmHWM) at the end of the work, null if unknown
 //   checksum   a 32-bit unsigned hash of the work's output: must never vary for a given --scale
 //   ...        workload-specific counts (scale, files, inBytes, ...)
 // Runtime start-up and reading the input are not timed: only the work function passed to run().
@@ -126,6 +127,16 @@ export function machineBusyMs() {
  * Times `await work()` and prints the one JSON result line. work returns (or resolves to)
  * { checksum, ...extra }; extra (counts, sizes) is printed after the timings.
  */
+/** Peak resident set of this process so far (VmHWM in /proc/self/status), kB, or null. */
+function peakRss() {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync("/proc/self/status", "utf8"));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
 export async function run(work) {
   const busy0 = machineBusyMs();
   const cpu0 = process.cpuUsage();
@@ -139,5 +150,6 @@ export async function run(work) {
   const cpuMs = (cpu.user + cpu.system) / 1000;
   const mainCpuMs = main0 === null || main1 === null ? null : main1 - main0;
   const otherCpuMs = busy0 === null || busy1 === null ? null : Math.max(0, busy1 - busy0 - cpuMs);
-  process.stdout.write(JSON.stringify({ workMs, cpuMs, mainCpuMs, otherCpuMs, checksum: checksum >>> 0, ...extra }) + "\n");
+  const peakRssKb = peakRss();
+  process.stdout.write(JSON.stringify({ workMs, cpuMs, mainCpuMs, otherCpuMs, peakRssKb, checksum: checksum >>> 0, ...extra }) + "\n");
 }

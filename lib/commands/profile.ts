@@ -27,6 +27,8 @@ export interface ProfileRun {
   status: number;
   /** The finished log, or undefined when the program ended before profiling started. */
   result?: FinishResult;
+  /** Milliseconds spent after the program ended naming the frames and building the log. */
+  finishMs?: number;
 }
 
 /** Profiles the program; writes nothing to the terminal but the program's own output. */
@@ -61,6 +63,7 @@ export async function profileProgram(a: ProfileArgs): Promise<ProfileRun> {
     const status = signal ? 128 + (SIGNAL_NUMBERS[signal] ?? 0) : code ?? 1;
     if (!existsSync(spool) || statSync(spool).size === 0) return { status };
     let result: FinishResult;
+    const finishing = performance.now();
     try {
       result = finishLog(spool, { symbolDir, program });
     } catch (e) {
@@ -69,7 +72,7 @@ export async function profileProgram(a: ProfileArgs): Promise<ProfileRun> {
       copyFileSync(spool, keep);
       throw new VmprofError("IO", `cannot name the frames (${(e as Error).message}); the raw log was kept at ${keep}`);
     }
-    return { status, result };
+    return { status, result, finishMs: performance.now() - finishing };
   } finally {
     for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
   }
@@ -109,7 +112,7 @@ export function endedBy(status: number): string {
 /** The default profile command: -o saves the log, otherwise a summary on stderr. */
 export async function profileCommand(a: ProfileArgs): Promise<number> {
   const started = Date.now();
-  const { status, result } = await profileProgram(a);
+  const { status, result, finishMs } = await profileProgram(a);
   if (!result) {
     say(`the program ended (status ${status}) before profiling started; no log written`);
     return status || 1;
@@ -119,7 +122,8 @@ export async function profileCommand(a: ProfileArgs): Promise<number> {
     saveLog(a.output, result.bytes);
     const named = result.samples ? ` (${(100 * result.named / result.samples).toFixed(1)}% named)` : "";
     const secs = ((Date.now() - started) / 1000).toFixed(2);
-    say(`${result.samples} samples${named} in ${secs} s written to ${a.output}${how ? ` (${how})` : ""}`);
+    const naming = finishMs === undefined ? "" : `; naming took ${(finishMs / 1000).toFixed(2)} s`;
+    say(`${result.samples} samples${named} in ${secs} s written to ${a.output}${naming}${how ? ` (${how})` : ""}`);
   } else if (!a.web) {
     process.stderr.write(renderSummary(new Stats(parseLog(result.bytes))));
     if (how) say(how);

@@ -1,0 +1,53 @@
+// Runs the benchmark suite in its quick mode (bench/run.ts --quick): every part must run on both runtimes and report real measurements, and bad options must be refused.
+import t from "tap";
+import { spawnSync } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { DENO, ROOT, tempDir } from "./helpers.mjs";
+
+const RUN = join(ROOT, "bench", "run.ts");
+const WORKLOADS = ["terser", "typescript", "parser", "markdown"];
+
+t.test("bad options are refused with one line and status 2", async (t) => {
+  for (const args of [["--runs", "0"], ["--only", "nonsense"], ["--runtime", "node"]]) {
+    const r = spawnSync(DENO, ["run", "-A", RUN, ...args], { cwd: ROOT, encoding: "utf8" });
+    t.equal(r.status, 2, `${args.join(" ")}: status 2`);
+    t.match(r.stderr.split("\n")[0], /^run\.ts: /, `${args.join(" ")}: says what is wrong`);
+  }
+  const o = spawnSync(DENO, ["run", "-A", join(ROOT, "bench", "overhead.ts"), "--workloads", "nope"], { cwd: ROOT, encoding: "utf8" });
+  t.equal(o.status, 2, "overhead.ts --workloads nope: status 2");
+  t.match(o.stderr, /unknown "nope"/);
+});
+
+t.test("bench/run.ts --quick runs every part on both runtimes", async (t) => {
+  const out = tempDir();
+  t.teardown(() => rmSync(out, { recursive: true, force: true }));
+  const r = spawnSync(DENO, ["run", "-A", RUN, "--quick", "--out", out], { cwd: ROOT, encoding: "utf8", timeout: 900_000 });
+  t.equal(r.status, 0, "exit status 0", { stderr: r.stderr.slice(-3000) });
+  const md = readFileSync(join(out, "bench.md"), "utf8");
+  const report = JSON.parse(readFileSync(join(out, "bench.json"), "utf8"));
+  t.equal(md, r.stdout, "bench.md is what was printed");
+  for (const heading of ["## Targets", "## Overhead: CPU-time", "## Overhead: wall-clock", "period 0.0001 s", "## Profiler memory", "## Accuracy", "## Processing"]) {
+    t.ok(md.includes(heading), `report has ${heading}`);
+  }
+  for (const rt of ["deno", "bun"]) {
+    const cpu = report.overhead.cpu.runtimes[rt];
+    t.notOk(cpu.error, `${rt}: CPU part ran`);
+    t.same(cpu.workloads.map((w) => w.workload), WORKLOADS, `${rt}: four real programs`);
+    for (const w of cpu.workloads) {
+      t.ok(w.plainWorkMs > 0, `${rt} ${w.workload}: plain run timed`);
+      for (const v of ["names", "sampling", "vmprof", "cpuprof"]) t.ok(Number.isFinite(w.overhead[v]?.median), `${rt} ${w.workload}: ${v} overhead measured`);
+      t.ok(w.samples > 0, `${rt} ${w.workload}: vmprof-js took samples`);
+      t.ok(w.namedPercent >= 80, `${rt} ${w.workload}: ${w.namedPercent}% of samples named`);
+      t.ok(w.peakRssKb.plain > 0 && w.peakRssKb.vmprof > 0, `${rt} ${w.workload}: peak RSS with and without`);
+      t.ok(w.top10 >= 1, `${rt} ${w.workload}: top-10 agreement computed (${w.top10}/${w.top10Of})`);
+    }
+    const wall = report.overhead.wall.runtimes[rt];
+    t.ok(wall.workloads.some((w) => w.workload === "http" && w.overhead.vmprof), `${rt}: HTTP server measured in wall mode`);
+    t.ok(report.overhead.fast.runtimes[rt].workloads.every((w) => w.samples > 0), `${rt}: 0.0001 s period measured`);
+    t.ok(report.memory.some((m) => m.runtime === rt && m.vmprofKb > 0), `${rt}: profiler memory measured`);
+    t.ok(report.accuracy.summary.some((s) => s.runtime === rt && s.profiler === "vmprof-js" && s.medianTvd >= 0), `${rt}: accuracy measured`);
+    t.ok(report.processing.rows.every((row) => row[rt].parseMs > 0), `${rt}: processing measured`);
+  }
+  t.ok(report.checks.length >= 10, `targets checked (${report.checks.length})`);
+});
