@@ -32,7 +32,7 @@ import { median, PROJECT_DIR, runtimeBinary, type RuntimeName } from "./common.t
 const WORKLOAD_DIR = join(PROJECT_DIR, "bench", "workloads");
 const CLI = join(PROJECT_DIR, "cli.ts");
 const DEFAULT_PERIOD = 0.00099; // the CLI's default
-const QUIET_SECONDS = 3; // seconds of a quiet machine before each run
+const QUIET_SECONDS = 1; // seconds of a quiet machine before each run (a crowded run is caught after it, too)
 const TOP = 10;
 /** What cli.ts gives Deno to name JIT code (lib/runtime.ts DENO_V8_FLAGS). */
 const DENO_NAME_FLAGS = ["--perf-basic-prof", "--interpreted-frames-native-stack", "--logfile=/dev/null"];

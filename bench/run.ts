@@ -247,9 +247,11 @@ async function main(argv: string[]): Promise<number> {
   mkdirSync(values.out, { recursive: true });
   const scratch = mkdtempSync(join(tmpdir(), "vmprof-js-bench-run-"));
   const common = ["--runs", String(runs), "--runtime", values.runtime, ...(quick ? ["--quick"] : [])];
+  // The cost split (names only, sampling only, and V8's only-functions perf map as the
+  // alternative symbol source) at the default period; the other modes compare the totals.
   const overheadArgs: Partial<Record<Part, string[]>> = {
-    cpu: [],
-    wall: ["--real-time"],
+    cpu: ["--variants", "names,names-fn,sampling,vmprof,cpuprof"],
+    wall: ["--real-time", "--variants", "vmprof,cpuprof"],
     fast: ["--period", "0.0001", "--variants", "vmprof,cpuprof"],
   };
   const sections: string[] = [];
@@ -265,6 +267,7 @@ async function main(argv: string[]): Promise<number> {
       const extra = overheadArgs[part];
       if (extra) {
         const o = parseOptions([...common, ...extra])!;
+        o.warmup &&= !Object.keys(overhead).length; // one warm-up round (caches, transpiled TS) is enough
         const r = await runOverhead(o);
         overhead[part] = r.report;
         sections.push(r.markdown);
