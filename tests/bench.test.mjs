@@ -27,7 +27,7 @@ t.test("bench/run.ts --quick runs every part on both runtimes", async (t) => {
   const md = readFileSync(join(out, "bench.md"), "utf8");
   const report = JSON.parse(readFileSync(join(out, "bench.json"), "utf8"));
   t.equal(md, r.stdout, "bench.md is what was printed");
-  for (const heading of ["## Targets", "## Overhead: CPU-time", "## Overhead: wall-clock", "period 0.0001 s", "## Profiler memory", "## Accuracy", "## Processing"]) {
+  for (const heading of ["## Targets", "## Overhead: CPU-time", "## Sampler alone, in-process", "## Overhead: wall-clock", "period 0.0001 s", "## Profiler memory", "## Accuracy", "## Processing"]) {
     t.ok(md.includes(heading), `report has ${heading}`);
   }
   for (const rt of ["deno", "bun"]) {
@@ -42,6 +42,7 @@ t.test("bench/run.ts --quick runs every part on both runtimes", async (t) => {
       t.ok(w.peakRssKb.plain > 0 && w.peakRssKb.vmprof > 0, `${rt} ${w.workload}: peak RSS with and without`);
       t.ok(w.top10 >= 1, `${rt} ${w.workload}: top-10 agreement computed (${w.top10}/${w.top10Of})`);
     }
+    t.ok(report.inprocess.filter((r) => r.runtime === rt && !r.error && r.pairs === 2 && r.samplesPerRun > 0).length === 4, `${rt}: in-process A/B of the sampler on four programs`);
     const wall = report.overhead.wall.runtimes[rt];
     t.ok(wall.workloads.some((w) => w.workload === "http" && w.overhead.vmprof), `${rt}: HTTP server measured in wall mode`);
     t.ok(report.overhead.fast.runtimes[rt].workloads.every((w) => w.samples > 0), `${rt}: 0.0001 s period measured`);

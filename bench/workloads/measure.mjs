@@ -137,7 +137,15 @@ function peakRss() {
   }
 }
 
+/**
+ * Set on globalThis by bench/inprocess.ts before it imports a workload: run() then hands it
+ * the work function (to time many times in one process) instead of timing it once.
+ */
+export const COLLECT_WORK = "__vmprofJsBenchCollectWork";
+
 export async function run(work) {
+  const collect = globalThis[COLLECT_WORK];
+  if (typeof collect === "function") return collect(work);
   const busy0 = machineBusyMs();
   const cpu0 = process.cpuUsage();
   const main0 = threadCpuMs();
