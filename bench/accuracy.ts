@@ -14,9 +14,9 @@
 // it exists and are removed. A run that fails or whose profile lacks heavy or light is
 // reported, and the exit status is 1.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { extname, join } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { readAnyProfile } from "../lib/import/any.ts";
@@ -51,6 +51,8 @@ interface Run {
   counts?: { heavy: number; light: number; all: number };
   tvd?: number;
   error?: string;
+  /** Where a profile that went wrong (TVD over 10%) was kept. */
+  kept?: string;
 }
 
 function fail(msg: string): never {
@@ -69,9 +71,23 @@ function profiledSplit(path: string): { split: Split; counts: { heavy: number; l
   }
   const all = stats.profile.samples.length;
   if (heavy === 0 || light === 0) {
-    throw new Error(`${path}: no samples in ${heavy === 0 ? "heavy" : "light"} (${all} samples in all)`);
+    throw new Error(`${path}: no samples in ${heavy === 0 ? "heavy" : "light"} (${all} samples in all; ${topSelf(stats)})`);
   }
   return { split: { heavy: heavy / (heavy + light), light: light / (heavy + light) }, counts: { heavy, light, all } };
+}
+
+/** The three functions with the most self samples, for a run that went wrong. */
+function topSelf(stats: Stats): string {
+  return "most self: " + stats.flat().sort((a, b) => b.self - a.self).slice(0, 3).map((r) => `${r.name} ${r.self}`).join(", ");
+}
+
+/** Keeps a profile that went wrong in bench/results/ for a look, and says where. */
+function keep(path: string, rt: RuntimeName, profiler: ProfilerName, round: number): string {
+  const dir = join(PROJECT_DIR, "bench", "results");
+  mkdirSync(dir, { recursive: true });
+  const to = join(dir, `accuracy-${rt}-${profiler}-${round}-${Date.now()}${extname(path)}`);
+  copyFileSync(path, to);
+  return to;
 }
 
 function tvd(p: Split, q: Split): number {
@@ -81,6 +97,7 @@ function tvd(p: Split, q: Split): number {
 function runOnce(rt: RuntimeName, profiler: ProfilerName, round: number, seconds: number, dir: string): Run {
   const run: Run = { runtime: rt, profiler, round };
   const scratch = mkdtempSync(join(dir, `${rt}-${profiler}-`));
+  let profile: string | undefined;
   try {
     const base = rt === "deno" ? [binary(rt), "run", "-A"] : [binary(rt)];
     const log = join(scratch, "out.log");
@@ -103,12 +120,15 @@ function runOnce(rt: RuntimeName, profiler: ProfilerName, round: number, seconds
     } else if (!existsSync(log)) {
       throw new Error(`cli.ts wrote no log at ${log}`);
     }
+    profile = path;
     const { split, counts } = profiledSplit(path);
     run.profiled = split;
     run.counts = counts;
     run.tvd = tvd(run.measured, split);
+    if (run.tvd > 0.1) run.kept = keep(path, rt, profiler, round);
   } catch (e) {
     run.error = (e as Error).message;
+    if (profile && existsSync(profile)) run.error += `; profile kept at ${keep(profile, rt, profiler, round)}`;
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
@@ -165,7 +185,8 @@ function main(): void {
               (r.error !== undefined
                 ? `FAILED: ${r.error}`
                 : `measured heavy ${pct(r.measured!.heavy)}, profiled ${pct(r.profiled!.heavy)} ` +
-                  `(${r.counts!.heavy}+${r.counts!.light} of ${r.counts!.all} samples), TVD ${pct(r.tvd!)}`),
+                  `(${r.counts!.heavy}+${r.counts!.light} of ${r.counts!.all} samples), TVD ${pct(r.tvd!)}` +
+                  (r.kept ? ` (profile kept at ${r.kept})` : "")),
           );
         }
       }
