@@ -133,6 +133,12 @@ const max_threads = 256;
 const ring_slots = 512; // 4 MiB of 8 KiB slots
 const flush_interval_ns = 10 * std.time.ns_per_ms;
 const scan_every_ticks = 5; // look for new threads every 50 ms
+// Records are drained from the ring every tick but written every 50 ms (or when the buffer is
+// half full): one write(2) of ~10 KB instead of five of ~2 KB. With threadAlive() by tgkill
+// instead of a /proc path lookup, the flusher's CPU per sample fell from 5.9 to 4.4 us on Deno
+// and 6.9 to 5.8 us on Bun (terser, 4 interleaved runs each). At most 50 ms of samples wait
+// in memory; disable() and the library's destructor write them out.
+const write_every_ticks = 5;
 const max_weight = 1000;
 
 /// Marks our timers' sigev_value: high bits a constant, low 16 bits the thread index.
@@ -644,7 +650,7 @@ fn flusherMain() void {
         const stopping = stop_flusher.load(.acquire);
         const rss: ?u64 = if (config.flags & Flags.memory != 0) procfs.rssKb(statm_fd) else null;
         drain(rss);
-        if (out.len > 0) writeOut();
+        if (out.len > 0 and (stopping or tick % write_every_ticks == 0 or out.len >= out.bytes.len / 2)) writeOut();
         resolveBounds();
         recordFlusherCpu();
         if (stopping) break;

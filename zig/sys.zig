@@ -56,10 +56,6 @@ pub fn close(fd: i32) void {
     _ = linux.close(fd);
 }
 
-pub fn exists(path: [*:0]const u8) bool {
-    return ok(linux.access(path, linux.F_OK)) != null;
-}
-
 test "open, read, pread, write, close" {
     const fd = open("/proc/self/statm", .{ .CLOEXEC = true }, 0).?;
     defer close(fd);
@@ -68,6 +64,4 @@ test "open, read, pread, write, close" {
     try std.testing.expect(pread(fd, &buf, 0).? > 0);
     try std.testing.expect(open("/nonexistent/x", .{ .CLOEXEC = true }, 0) == null);
     try std.testing.expect(write(-1, "x") == null);
-    try std.testing.expect(exists("/proc/self"));
-    try std.testing.expect(!exists("/proc/self/nonexistent"));
 }
