@@ -38,7 +38,7 @@ const TOP = 10;
 const DENO_NAME_FLAGS = ["--perf-basic-prof", "--interpreted-frames-native-stack", "--logfile=/dev/null"];
 const DENO_NAME_FN_FLAGS = ["--perf-basic-prof-only-functions", "--interpreted-frames-native-stack", "--logfile=/dev/null"];
 
-export const WORKLOADS = ["terser", "typescript", "parser", "markdown", "http"] as const;
+export const WORKLOADS = ["terser", "typescript", "parser", "markdown", "http", "spin"] as const;
 type WorkloadId = typeof WORKLOADS[number];
 const CPU_WORKLOADS: WorkloadId[] = ["terser", "typescript", "parser", "markdown"];
 const WORKLOAD_LABEL: Record<WorkloadId, string> = {
@@ -47,6 +47,7 @@ const WORKLOAD_LABEL: Record<WorkloadId, string> = {
   parser: "acorn (parser, large input)",
   markdown: "markdown-it (renderer)",
   http: "node:http server under load",
+  spin: "fib, allocating nothing (memory part)",
 };
 
 export const VARIANTS = ["plain", "names", "names-fn", "sampling", "vmprof", "cpuprof"] as const;
