@@ -16,7 +16,7 @@
 // are not meaningful then, only that every part runs and reports. Exit status: 1 if a part
 // failed, 2 on a bad option; missed targets are reported, never an error.
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -302,8 +302,10 @@ async function main(argv: string[]): Promise<number> {
         sections.push(m.markdown);
       } else if (part === "accuracy") {
         const json = join(scratch, "accuracy.json");
-        const r = await script("accuracy.ts", ["--runs", String(quick ? 1 : runs), "--runtime", values.runtime, "--json", json, ...(quick ? ["--seconds", "0.5"] : [])]);
-        if (r.status) status = 1;
+        const r = await script("accuracy.ts", ["--runs", String(quick ? 1 : runs), "--runtime", values.runtime, "--json", json, ...(quick ? ["--seconds", "1"] : [])]);
+        // A run whose profile misses a function is a finding (in the table and the targets),
+        // not a broken bench: only a missing report counts as a failure here.
+        if (r.status && !existsSync(json)) status = 1;
         sections.push(`## Accuracy: shares against ground truth timed inside the program (tests/fixtures/split.ts)\n\n${r.stdout}`);
         try {
           accuracy = JSON.parse(readFileSync(json, "utf8"));
