@@ -20,6 +20,10 @@ if (startAgent({ llint: range && { lo: range.start, hi: range.end, offset: CODE_
     const spool = agentSpool();
     if (!native || !spool) return;
     native.stopSampling(); // what follows is ours, not the program's
+    // A marker in the jitdump: JSC compiles the regexp now, so every record after it is code
+    // compiled after sampling stopped, often into memory the full GC below frees.
+    const stopMarker = `vmprof_js_stop_${process.pid}`;
+    new RegExp(stopMarker).test(stopMarker);
     // @ts-ignore: Bun gives ES modules `require` too; its cache lists every loaded file.
     const files = Object.keys(require.cache).filter((f) => f.startsWith("/"));
     let heapSnapshot: string | undefined;
@@ -32,7 +36,7 @@ if (startAgent({ llint: range && { lo: range.start, hi: range.end, offset: CODE_
       heapSnapshot = `${spool}.heap.json`;
       writeFileSync(heapSnapshot, JSON.stringify(generateHeapSnapshotForDebugging()));
     }
-    stopAgent({ files, heapSnapshot, main: process.argv[1] });
+    stopAgent({ files, heapSnapshot, main: process.argv[1], stopMarker });
     // JSC's jitdump writer is a background thread that dies with the process: give it time
     // to write the code the program compiled last (on process.exit it is often behind).
     const dir = process.env.BUN_JSC_jitDumpDirectory;

@@ -22,6 +22,12 @@ export interface AgentInfo {
   main?: string;
   /** A JSC heap snapshot file (generateHeapSnapshotForDebugging) naming LLInt CodeBlocks. */
   heapSnapshot?: string;
+  /**
+   * Bun: the pattern of a regexp the agent ran (and JSC compiled) right after sampling
+   * stopped. Code compiled after it (the exit hook's own, into memory the exit's full GC
+   * freed) is not the program's: the symbolizer drops jitdump records after this one.
+   */
+  stopMarker?: string;
 }
 
 /** Where the agent leaves its AgentInfo for a spool. */

@@ -97,12 +97,24 @@ function interpreterRanges(info: AgentInfo, ranges: CodeRange[]): Map<number, Co
   return out;
 }
 
+/**
+ * Drops the jitdump records written after the agent's stop marker: code compiled after
+ * sampling stopped can reuse the memory of the program's freed code, and a later record wins
+ * a lookup (a regexp of the exit hook once took the samples of a hot FTL function).
+ */
+export function compiledBeforeStop(ranges: CodeRange[], marker: string | undefined): CodeRange[] {
+  if (!marker) return ranges;
+  const stop = ranges.find((r) => r.name.includes(marker));
+  if (!stop) return ranges; // the writer died before it: nothing to tell apart
+  return ranges.filter((r) => r.seq < stop.seq);
+}
+
 export function finishLog(spool: string, o: FinishOptions = {}): FinishResult {
   const raw = readLog(spool);
   const saved = JSON.parse(raw.meta.get("vmprof_js.options") ?? "{}") as SymbolizeOptions;
   const source = sourceFor(raw, o.symbolDir);
-  const ranges: CodeRange[] = source ? source.load() : [];
   const info = readAgentInfo(spool);
+  const ranges: CodeRange[] = compiledBeforeStop(source ? source.load() : [], info.stopMarker);
   if (raw.meta.get("runtime") === "deno") remapDenoTypeScript(ranges);
   // The entry file is missing from the loaded files when the program exits while loading.
   const main = info.main ?? o.program;

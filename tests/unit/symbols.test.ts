@@ -531,3 +531,14 @@ test("codeBlockNamesFromHeapSnapshot: CodeBlock and callee addresses → names",
   assert.equal(names.get(0x4100), "<module>");
   assert.equal(names.get(0x4200), undefined);
 });
+
+test("jitdump records after the agent's stop marker are dropped (exit-hook code reusing freed JIT memory)", async () => {
+  const { compiledBeforeStop } = await import("../../lib/symbols/finish.ts");
+  const r = (name: string, seq: number, start = 0x1000): CodeRange => ({ start, size: 0x100, seq, name, kind: "js", tier: "ftl" });
+  const hot = r("heavy", 1), marker = r("/vmprof_js_stop_42/", 2, 0x9000), late = r("/^jit-(\\d+)\\.dump$/", 3);
+  assert.deepEqual(compiledBeforeStop([hot, marker, late], "vmprof_js_stop_42"), [hot]);
+  assert.equal(new CodeIndex(compiledBeforeStop([hot, marker, late], "vmprof_js_stop_42")).lookup(0x1010)?.name, "heavy");
+  assert.equal(new CodeIndex([hot, marker, late]).lookup(0x1010)?.name, late.name, "without the marker the later record wins");
+  assert.deepEqual(compiledBeforeStop([hot, late], "vmprof_js_stop_42"), [hot, late], "no marker in the dump: keep everything");
+  assert.deepEqual(compiledBeforeStop([hot, late], undefined), [hot, late]);
+});
