@@ -21,7 +21,7 @@ import process from "node:process";
 import { parseArgs } from "node:util";
 import { readAnyProfile } from "../lib/import/any.ts";
 import { parseName, Stats } from "../lib/profile/stats.ts";
-import { median, PROJECT_DIR, requireRuntime, type RuntimeName, usageError } from "./common.ts";
+import { median, PROJECT_DIR, requireRuntime, type RuntimeName, runtimesOption, usageError } from "./common.ts";
 
 const FIXTURE = join(PROJECT_DIR, "tests", "fixtures", "split.ts");
 const CLI = join(PROJECT_DIR, "cli.ts");
@@ -161,11 +161,7 @@ function main(): void {
   if (!Number.isInteger(runs) || runs < 1) fail(`--runs must be a whole number >= 1, not ${values.runs}`);
   const seconds = Number(values.seconds);
   if (!(seconds > 0)) fail(`--seconds must be a number > 0, not ${values.seconds}`);
-  const runtimes: RuntimeName[] = values.runtime === "both"
-    ? ["deno", "bun"]
-    : values.runtime === "deno" || values.runtime === "bun"
-    ? [values.runtime]
-    : fail(`--runtime must be deno, bun or both, not ${values.runtime}`);
+  const runtimes = runtimesOption("accuracy.ts", values.runtime);
   if (!existsSync(FIXTURE)) fail(`${FIXTURE} not found`);
 
   const dir = mkdtempSync(join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "vmprof-js-accuracy-"));

@@ -1,4 +1,4 @@
-// What the benchmarks share: the median, the pinned runtime binaries, and a clear exit on a usage error.
+// What the benchmarks share: the median, the pinned runtime binaries, the --runtime option, and a clear exit on a usage error.
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import process from "node:process";
@@ -30,4 +30,11 @@ export function requireRuntime(script: string, rt: RuntimeName): string {
   const exe = runtimeBinary(rt);
   if (!existsSync(exe)) usageError(script, `${exe} not found (run npm install)`);
   return exe;
+}
+
+/** The --runtime option of a bench script: deno, bun or both; anything else is a usage error. */
+export function runtimesOption(script: string, text: string): RuntimeName[] {
+  if (text === "both") return ["deno", "bun"];
+  if (text === "deno" || text === "bun") return [text];
+  usageError(script, `--runtime must be deno, bun or both, got ${text}`);
 }

@@ -10,7 +10,7 @@
 // in a fixed order; the report gives, per set, the median of paired ratios against the
 // round's plain run and the ratio of medians (which an outlier plain run does not move).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -56,7 +56,7 @@ function main(): void {
   const times = new Map<string, number[]>([["plain", []], ...sets.map((s) => [s.label, []] as [string, number[]])]);
   for (let round = 0; round <= runs; round++) { // round 0 warms the caches and is not counted
     for (const set of [{ label: "plain", items: [] as string[] }, ...sets]) {
-      const dir = mkdtempSync(join("/dev/shm", "vmprof-js-flags-"));
+      const dir = mkdtempSync(join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "vmprof-js-flags-"));
       const items = set.items.map((x) => x.replaceAll("DIR", dir));
       const env: Record<string, string | undefined> = { ...process.env };
       let args: string[];

@@ -23,7 +23,7 @@ import { parseArgs } from "node:util";
 import { loadNative } from "../lib/ffi/load.ts";
 import { type RuntimeHints, startSession } from "../lib/session.ts";
 import { findLlintRange } from "../lib/symbols/sources.ts";
-import { median, PROJECT_DIR, runtimeBinary, type RuntimeName } from "./common.ts";
+import { median, PROJECT_DIR, runtimeBinary, type RuntimeName, runtimesOption } from "./common.ts";
 
 const WORKLOADS = ["terser", "typescript", "parser", "markdown", "http"];
 const COLLECT_WORK = "__vmprofJsBenchCollectWork"; // bench/workloads/measure.mjs
@@ -226,8 +226,7 @@ async function main(): Promise<void> {
   if (values.child) return child(values.child, pairs, scale, period, values["real-time"]);
   const workloads = values.workloads?.split(",").map((s) => s.trim()) ?? WORKLOADS.slice(0, 4);
   for (const w of workloads) if (!WORKLOADS.includes(w)) fail(`--workloads: unknown ${JSON.stringify(w)} (known: ${WORKLOADS.join(", ")})`);
-  if (!["deno", "bun", "both"].includes(values.runtime)) fail(`--runtime must be deno, bun or both, got ${values.runtime}`);
-  const runtimes: RuntimeName[] = values.runtime === "both" ? ["deno", "bun"] : [values.runtime as RuntimeName];
+  const runtimes = runtimesOption("inprocess.ts", values.runtime);
   const o = { runtimes, workloads, pairs, scale, period, realTime: values["real-time"] };
   const rows = await runInprocess(o);
   process.stdout.write(inprocessTable(rows, o));

@@ -22,7 +22,7 @@ import { parseArgs } from "node:util";
 import { readLog } from "../lib/format/reader.ts";
 import { LogWriter } from "../lib/format/writer.ts";
 import { Stats } from "../lib/profile/stats.ts";
-import { median, requireRuntime, type RuntimeName, usageError } from "./common.ts";
+import { median, requireRuntime, type RuntimeName, runtimesOption, usageError } from "./common.ts";
 
 const SCRIPT = fileURLToPath(import.meta.url);
 const TARGET_RATE = 1e6;
@@ -232,11 +232,7 @@ function main(): void {
   }
   const sizes = values.sizes.split(",").map((s) => Number(s.trim()));
   if (sizes.some((n) => !Number.isInteger(n) || n < 1)) fail(`--sizes must be whole numbers >= 1, not ${values.sizes}`);
-  const runtimes: RuntimeName[] = values.runtime === "both"
-    ? ["deno", "bun"]
-    : values.runtime === "deno" || values.runtime === "bun"
-    ? [values.runtime]
-    : fail(`--runtime must be deno, bun or both, not ${values.runtime}`);
+  const runtimes = runtimesOption("processing.ts", values.runtime);
   const limitS = Number(values["python-limit"]);
   if (!(limitS > 0)) fail(`--python-limit must be a number of seconds > 0, not ${values["python-limit"]}`);
   let python = !values["no-python"];

@@ -21,7 +21,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { median, PROJECT_DIR, runtimeBinary, type RuntimeName, usageError } from "./common.ts";
+import { median, PROJECT_DIR, runtimeBinary, type RuntimeName, runtimesOption, usageError } from "./common.ts";
 import { type InprocessRow, inprocessTable, runInprocess } from "./inprocess.ts";
 import { type OverheadReport, parseOptions, runOverhead } from "./overhead.ts";
 
@@ -257,8 +257,7 @@ async function main(argv: string[]): Promise<number> {
   const quick = values.quick;
   const runs = values.runs === undefined ? (quick ? 1 : 5) : Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) usageError("run.ts", `--runs needs an integer >= 1, got ${values.runs}`);
-  if (!["deno", "bun", "both"].includes(values.runtime)) usageError("run.ts", `--runtime must be deno, bun or both, got ${values.runtime}`);
-  const runtimes: RuntimeName[] = values.runtime === "both" ? ["deno", "bun"] : [values.runtime as RuntimeName];
+  const runtimes = runtimesOption("run.ts", values.runtime);
   const parts: Part[] = values.only === undefined ? [...PARTS] : values.only.split(",").map((s) => s.trim()) as Part[];
   for (const p of parts) if (!PARTS.includes(p)) usageError("run.ts", `--only: unknown part ${JSON.stringify(p)} (known: ${PARTS.join(", ")})`);
 
