@@ -1,8 +1,14 @@
 //! Builds zig-out/lib/libvmprof.so (the sampler) and runs the Zig unit tests (`zig build test`).
+//! `zig build test-bin` installs the test binary as zig-out/bin/vmprof-test (run in the PKU guest).
 const std = @import("std");
 
 pub fn build(b: *std.Build) void {
-    const target = b.standardTargetOptions(.{});
+    // A baseline CPU unless -Dtarget/-Dcpu say otherwise: Zig's default is the build machine's
+    // CPU, and a library built on an AVX-512 Xeon dies of SIGILL on any CPU without it (a
+    // prebuilt library, a container moved to another host). x86_64 baseline is x86-64 v1
+    // (SSE2): the sampler has no loop that wider vectors would speed up, so nothing is lost.
+    // tests/build.test.mjs fails if the built library holds instructions beyond it.
+    const target = b.standardTargetOptions(.{ .default_target = .{ .cpu_model = .baseline } });
     // ReleaseSafe by default: a Debug build's handler frames overflow the ~8 KB alternate
     // signal stacks the runtimes install (it crashes at once), and asserts stay on.
     const optimize = b.option(std.builtin.OptimizeMode, "optimize", "Optimization mode (default ReleaseSafe)") orelse .ReleaseSafe;
@@ -18,7 +24,9 @@ pub fn build(b: *std.Build) void {
     const lib = b.addLibrary(.{ .name = "vmprof", .linkage = .dynamic, .root_module = mod });
     b.installArtifact(lib);
 
-    const tests = b.addTest(.{ .root_module = mod });
+    const tests = b.addTest(.{ .root_module = mod, .name = "vmprof-test" });
     const run = b.addRunArtifact(tests);
     b.step("test", "Run the Zig unit tests").dependOn(&run.step);
+    const install_tests = b.addInstallArtifact(tests, .{});
+    b.step("test-bin", "Install the Zig unit test binary as zig-out/bin/vmprof-test").dependOn(&install_tests.step);
 }
