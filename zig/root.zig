@@ -69,5 +69,7 @@ test {
     _ = @import("record.zig");
     _ = @import("procfs.zig");
     _ = @import("sys.zig");
+    _ = @import("walk.zig");
+    _ = @import("pkeys.zig");
     _ = sampler;
 }

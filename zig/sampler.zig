@@ -17,6 +17,8 @@ const ring_mod = @import("ring.zig");
 const record = @import("record.zig");
 const sys = @import("sys.zig");
 const procfs = @import("procfs.zig");
+const walk_mod = @import("walk.zig");
+const pkeys = @import("pkeys.zig");
 const Ring = ring_mod.Ring;
 const Slot = ring_mod.Slot;
 
@@ -59,7 +61,7 @@ pub const Config = extern struct {
     period_ns: u64,
     /// Return addresses in [llint_lo, llint_hi) belong to an interpreter shared by all
     /// functions (JSC's LLInt): for such a frame record the word at fp + llint_offset of the
-    /// frame that owns the pc (tagged with `llint_tag`) instead of the pc. 0..0 disables.
+    /// frame that owns the pc (tagged with walk.llint_tag) instead of the pc. 0..0 disables.
     llint_lo: u64,
     llint_hi: u64,
     llint_offset: u32,
@@ -79,11 +81,6 @@ comptime {
     assert(@offsetOf(Config, "path") == 296);
 }
 
-/// Bit set on frames recorded from an LLInt frame slot (above any user-space address).
-pub const llint_tag: u64 = 1 << 52;
-/// Bit set on the word at [sp] recorded after the leaf: the return address of a leaf that keeps
-/// no frame (JIT thunks, some libc functions), or just data. The symbolizer decides which.
-pub const sp_word_tag: u64 = 1 << 51;
 
 /// Counters, copied out to TS by stats(). Layout asserted here and checked again from TS.
 pub const Stats = extern struct {
@@ -249,7 +246,29 @@ fn onSignal(sig: i32, info: *const posix.siginfo_t, ctx: ?*anyopaque) callconv(.
     slot.tid = @intCast(t.tid.load(.monotonic));
     slot.weight = weight;
     slot.flags = 0;
-    slot.depth = walk(t, @ptrCast(@alignCast(ctx.?)), slot);
+    const regs = walk_mod.registersOf(@ptrCast(@alignCast(ctx.?)));
+    const cx = walk_mod.Context{
+        .lo = t.stack_lo.load(.acquire),
+        .hi = t.stack_hi.load(.acquire),
+        .llint_lo = config.llint_lo,
+        .llint_hi = config.llint_hi,
+        .llint_offset = config.llint_offset,
+        .program_text = program_text[0..program_text_len],
+    };
+    if (cx.hi == 0) t.seen_sp.store(regs.sp, .release); // for the flusher to look up
+    // The walk reads what the interrupted code could read (pkeys.zig): widen the PKRU the
+    // kernel gave this handler for the reads, and put it back before anything else runs.
+    const saved_pkru = pkeys.widenReads();
+    const o = walk_mod.walk(&cx, regs, &slot.frames);
+    pkeys.restore(saved_pkru);
+    assert(o.depth >= 1 and o.depth <= ring_mod.max_depth);
+    slot.depth = o.depth;
+    if (o.shallow) bump(&stats.shallow, 1);
+    if (o.truncated) {
+        slot.flags |= ring_mod.SlotFlags.truncated;
+        bump(&stats.truncated, 1);
+    }
+    if (o.llint_frames > 0) bump(&stats.llint_frames, o.llint_frames);
     ring.publish(slot);
     bump(&stats.samples, 1);
     bump(&stats.weight, weight);
@@ -259,128 +278,6 @@ fn onSignal(sig: i32, info: *const posix.siginfo_t, ctx: ?*anyopaque) callconv(.
 fn monotonicNs() u64 {
     const ts = std.posix.clock_gettime(.MONOTONIC) catch return 0;
     return @as(u64, @intCast(ts.sec)) * std.time.ns_per_s + @as(u64, @intCast(ts.nsec));
-}
-
-/// Reads a word from the stack if [addr, addr+8) lies inside [lo, hi).
-inline fn stackWord(addr: usize, lo: usize, hi: usize) ?usize {
-    if (addr < lo or addr > hi - 8 or addr & 7 != 0) return null;
-    return @as(*const usize, @ptrFromInt(addr)).*;
-}
-
-/// Fills slot.frames innermost first from the interrupted context; returns the depth.
-fn walk(t: *Thread, uc: *const linux.ucontext_t, slot: *Slot) u32 {
-    const regs = &uc.mcontext.gregs;
-    const pc: usize = regs[linux.REG.RIP];
-    const sp: usize = regs[linux.REG.RSP];
-    var fp: usize = regs[linux.REG.RBP];
-    const lo = t.stack_lo.load(.acquire);
-    const hi = t.stack_hi.load(.acquire);
-
-    var depth: u32 = 0;
-    if (pc < 4096 or pc >= max_user_address) {
-        // A pc no code can have (a jump through a null pointer is about to fault): record an
-        // odd placeholder ("native"), and read neither its code nor the stack.
-        slot.frames[depth] = 1;
-        bump(&stats.shallow, 1);
-        return 1;
-    }
-    slot.frames[depth] = frameValue(pc, fp, sp, hi);
-    depth += 1;
-    if (hi == 0 or sp < lo or sp >= hi) {
-        // Bounds unknown (the flusher will look them up from this sp) or running on another
-        // stack: keep the leaf only rather than read memory we cannot vouch for.
-        if (hi == 0) t.seen_sp.store(sp, .release);
-        bump(&stats.shallow, 1);
-        return depth;
-    }
-
-    // A leaf caught in a prologue or at a return has not (or no longer) linked its frame:
-    // its caller's return address is on top of the stack, not behind fp.
-    if (leafReturnAddress(pc, sp, fp, hi)) |ra| {
-        if (ra >= 4096 and ra < max_user_address) {
-            slot.frames[depth] = ra;
-            depth += 1;
-        }
-    } else if (stackWord(sp, sp, hi)) |w| {
-        if (w >= 4096 and w < max_user_address) {
-            slot.frames[depth] = w | sp_word_tag;
-            depth += 1;
-        }
-    }
-
-    while (depth < ring_mod.max_depth) {
-        const ra = stackWord(fp + 8, sp, hi) orelse break;
-        var next = stackWord(fp, sp, hi) orelse break;
-        if (ra < 4096 or ra >= max_user_address) break;
-        slot.frames[depth] = frameValue(ra, next, sp, hi);
-        depth += 1;
-        if (next <= fp) break; // frames must move towards the stack base
-        if (returnsIntoLibffiCall(ra)) {
-            // libffi's ffi_call_unix64 points rbp at its own argument area: its caller's
-            // rbp is at [rbp+16] and its return address at [rbp+24] (Deno's FFI calls).
-            const ffi_ra = stackWord(next + 24, sp, hi) orelse break;
-            const ffi_next = stackWord(next + 16, sp, hi) orelse break;
-            if (ffi_ra < 4096 or ffi_ra >= max_user_address or ffi_next <= next or depth >= ring_mod.max_depth) break;
-            slot.frames[depth] = frameValue(ffi_ra, ffi_next, sp, hi);
-            depth += 1;
-            next = ffi_next;
-        }
-        fp = next;
-    } else {
-        slot.flags |= ring_mod.SlotFlags.truncated;
-        bump(&stats.truncated, 1);
-    }
-    return depth;
-}
-
-/// The return address of a leaf that has no frame of its own at `pc`, if recognisable:
-/// at `push rbp` or `ret`/`ret n` it is at [sp]; at `mov rbp, rsp` (rbp just pushed) at [sp+8].
-fn leafReturnAddress(pc: usize, sp: usize, fp: usize, hi: usize) ?usize {
-    const code: [*]const u8 = @ptrFromInt(pc);
-    switch (code[0]) {
-        0x55, 0xc3, 0xc2 => return stackWord(sp, sp, hi),
-        0x48 => {
-            // 48 89 e5 / 48 8b ec: both encode `mov rbp, rsp` (the instruction is being
-            // executed, so its bytes are mapped).
-            const mov = (code[1] == 0x89 and code[2] == 0xe5) or (code[1] == 0x8b and code[2] == 0xec);
-            if (mov and stackWord(sp, sp, hi) == fp) return stackWord(sp + 8, sp, hi);
-            return null;
-        },
-        else => return null,
-    }
-}
-
-/// True if `ra` is the return point of the call in libffi's ffi_call_unix64, which is
-/// followed by `lea rsp, [rbp+0x18]` (48 8d 65 18) and `mov rcx, [rbp]` (48 8b 4d 00).
-/// Only looked for inside the program's own text (where Deno links libffi): `ra` comes from
-/// the stack and may be any value, so its bytes are read only where they are known mapped.
-inline fn returnsIntoLibffiCall(ra: usize) bool {
-    for (program_text[0..program_text_len]) |r| {
-        if (ra >= r.lo and ra + 8 <= r.hi) {
-            const code: *align(1) const u64 = @ptrFromInt(ra);
-            return code.* == 0x004d8b48_18658d48;
-        }
-    }
-    return false;
-}
-
-/// Highest user-space address (x86_64, 4-level page tables): a larger "return address" read
-/// from the stack is data, and ends the walk.
-const max_user_address: usize = 1 << 47;
-
-/// The value recorded for a pc whose frame pointer is `owner`: the pc itself, or for a pc
-/// inside JSC's interpreter, the tagged word at owner + llint_offset that tells frames apart.
-inline fn frameValue(pc: usize, owner: usize, sp: usize, hi: usize) u64 {
-    if (pc >= config.llint_lo and pc < config.llint_hi and hi != 0) {
-        if (stackWord(owner + config.llint_offset, sp, hi)) |v| {
-            // A CodeBlock* is a 16-byte aligned heap cell below 2^48.
-            if (v != 0 and v & 15 == 0 and v < (1 << 48)) {
-                bump(&stats.llint_frames, 1);
-                return v | llint_tag;
-            }
-        }
-    }
-    return pc;
 }
 
 fn chain(sig: i32, info: *const posix.siginfo_t, ctx: ?*anyopaque) void {
@@ -690,6 +587,7 @@ pub fn enable(cfg: *const Config) Result {
 
     stats = .{};
     program_text_len = procfs.programText(&program_text);
+    pkeys.detect(); // before the first signal: the handler only reads the flag
     paused.store(0, .monotonic);
     n_threads.store(0, .release);
     n_rejected = 0;
@@ -810,4 +708,79 @@ pub fn startSampling() i32 {
 pub fn unload() void {
     if (enabled.load(.acquire)) _ = disable();
     uninstallHandler();
+}
+
+// ---------------------------------------------------------------- tests
+
+/// A leaf function for a code page: push rbp; mov rbp, rsp; mov rcx, rdi;
+/// 1: dec rcx; jnz 1b; pop rbp; ret. Its samples read code bytes inside the page.
+const spin_code = [_]u8{ 0x55, 0x48, 0x89, 0xe5, 0x48, 0x89, 0xf9, 0x48, 0xff, 0xc9, 0x75, 0xfb, 0x5d, 0xc3 };
+
+/// Maps a page holding spin_code with `prot` (and protection key `pkey` unless null).
+fn spinPage(prot: u32, pkey: ?u32) ![]align(std.heap.page_size_min) u8 {
+    const page = try posix.mmap(null, std.heap.page_size_min, posix.PROT.READ | posix.PROT.WRITE, .{ .TYPE = .PRIVATE, .ANONYMOUS = true }, -1, 0);
+    errdefer posix.munmap(page);
+    @memcpy(page[0..spin_code.len], &spin_code);
+    const rc = if (pkey) |k|
+        linux.syscall4(.pkey_mprotect, @intFromPtr(page.ptr), page.len, prot, k)
+    else
+        linux.mprotect(page.ptr, page.len, prot);
+    if (linux.E.init(rc) != .SUCCESS) return error.Mprotect;
+    return page;
+}
+
+/// Samples a thread spinning in `page` at 10 kHz (wall clock) until `want` of its samples were
+/// taken there; returns how many were. A fault in the handler kills the test binary.
+fn sampleSpinPage(page: []const u8, want: u64) !u64 {
+    var cfg = std.mem.zeroes(Config);
+    cfg.abi = abi_version;
+    cfg.flags = Flags.real_time;
+    cfg.period_ns = 100 * std.time.ns_per_us;
+    var path_buf: [64]u8 = undefined;
+    const path = try std.fmt.bufPrint(&path_buf, "/tmp/vmprof-zig-test-{d}.log", .{linux.getpid()});
+    @memcpy(cfg.path[0..path.len], path);
+    defer std.fs.deleteFileAbsolute(path) catch {};
+    try std.testing.expectEqual(Result.ok, enable(&cfg));
+    const spin: *const fn (u64) callconv(.c) void = @ptrCast(page.ptr);
+    const deadline = monotonicNs() + 60 * std.time.ns_per_s; // TCG guests are slow
+    while (@atomicLoad(u64, &stats.samples, .monotonic) < want * 2 and monotonicNs() < deadline) spin(200_000);
+    try std.testing.expectEqual(Result.ok, disable());
+
+    // Count stack records whose leaf is in the page (records: 0x01, count, depth, frames, tid).
+    const log = try std.fs.cwd().readFileAlloc(std.testing.allocator, path, 64 << 20);
+    defer std.testing.allocator.free(log);
+    const lo = @intFromPtr(page.ptr);
+    var in_page: u64 = 0;
+    var at: usize = 0;
+    while (at < log.len and log[at] == record.marker_stacktrace) {
+        const depth = std.mem.readInt(u64, log[at + 9 ..][0..8], .little);
+        const leaf = std.mem.readInt(u64, log[at + 17 ..][0..8], .little);
+        if (leaf >= lo and leaf < lo + page.len) in_page += 1;
+        at += record.stackSize(depth, false);
+    }
+    return in_page;
+}
+
+test "the handler samples code in an execute-only page without faulting" {
+    // On a CPU with PKU the kernel backs PROT_EXEC-only memory with a protection key that is
+    // access-disabled even for the thread running it; elsewhere the page is just readable.
+    const page = try spinPage(posix.PROT.EXEC, null);
+    defer posix.munmap(page);
+    const n = try sampleSpinPage(page, 2000);
+    try std.testing.expect(n >= 2000);
+}
+
+test "the handler samples code in a page whose protection key only the thread may access" {
+    pkeys.detect();
+    if (!pkeys.available()) return error.SkipZigTest; // no OSPKE here: the PKU guest runs this
+    // pkey_alloc(flags 0, rights 0): this thread may read and write the key's pages, a signal
+    // handler entered with the kernel's default PKRU may not (as with V8's JIT code).
+    const rc = linux.syscall2(.pkey_alloc, 0, 0);
+    if (linux.E.init(rc) != .SUCCESS) return error.SkipZigTest;
+    const key: u32 = @intCast(rc);
+    defer _ = linux.syscall1(.pkey_free, key);
+    const page = try spinPage(posix.PROT.READ | posix.PROT.EXEC, key);
+    defer posix.munmap(page);
+    const n = try sampleSpinPage(page, 2000);
+    try std.testing.expect(n >= 2000);
 }

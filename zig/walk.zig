@@ -1,0 +1,237 @@
+//! The stack walk of the signal handler: frame pointers from the interrupted registers into
+//! a sample's frames. Every memory read the handler makes about the interrupted code is here,
+//! and each says what could make it fault and why it cannot.
+//!
+//! Reads and why they cannot fault (the handler runs with read access to every protection
+//! key, see pkeys.zig, so a key never makes a read fault; what is left is unmapped memory):
+//! * stack words (`stackWord`): only inside [sp, hi) of the interrupted thread's own stack
+//!   mapping, 8-byte aligned. The bounds were read from /proc/self/maps for this thread (the
+//!   handler checks the thread id before walking), that mapping lives as long as the thread,
+//!   and Linux never shrinks a stack mapping. A sp outside the bounds (a signal stack, a
+//!   coroutine stack) stops the walk at the leaf. Return addresses and saved frame pointers
+//!   read from it are data: they are range-checked before use, never dereferenced.
+//! * the code bytes at the pc (`leafReturnAddress`): the instruction the thread executes
+//!   when the handler returns, so the CPU has it mapped (possibly execute-only, or tagged
+//!   with V8's key: readable under the widened PKRU). Bytes past the first are read only
+//!   where the first bytes prove they belong to the same instruction. The one case left is a
+//!   jump into unmapped memory caught by the timer before the fetch; the pc is then checked
+//!   against nothing, and the thread dies of that fault when it resumes in any case.
+//! * the LLInt CodeBlock word (`frameValue`): a stack word at owner + llint_offset, read
+//!   through stackWord (bounds as above).
+//! * the libffi check (`returnsIntoLibffiCall`): 8 code bytes at a return address, read only
+//!   when [ra, ra+8) lies inside the program binary's own text, mapped for the life of the
+//!   process (ranges read once at enable).
+const std = @import("std");
+const linux = std.os.linux;
+const ring = @import("ring.zig");
+const procfs = @import("procfs.zig");
+
+/// Bit set on frames recorded from an LLInt frame slot (above any user-space address).
+pub const llint_tag: u64 = 1 << 52;
+/// Bit set on the word at [sp] recorded after the leaf: the return address of a leaf that keeps
+/// no frame (JIT thunks, some libc functions), or just data. The symbolizer decides which.
+pub const sp_word_tag: u64 = 1 << 51;
+
+/// Highest user-space address (x86_64, 4-level page tables): a larger "return address" read
+/// from the stack is data, and ends the walk.
+const max_user_address: usize = 1 << 47;
+
+/// What the walk may read besides the registers: the thread's stack and the code ranges.
+pub const Context = struct {
+    /// The interrupted thread's readable stack [lo, hi); hi == 0 while it is not known.
+    lo: usize,
+    hi: usize,
+    /// Return addresses in [llint_lo, llint_hi) are in JSC's interpreter (0..0: none).
+    llint_lo: u64 = 0,
+    llint_hi: u64 = 0,
+    llint_offset: u32 = 0,
+    /// The program binary's text (where Deno links libffi).
+    program_text: []const procfs.Range = &.{},
+};
+
+pub const Registers = struct { pc: usize, sp: usize, fp: usize };
+
+pub fn registersOf(uc: *const linux.ucontext_t) Registers {
+    const regs = &uc.mcontext.gregs;
+    return .{ .pc = regs[linux.REG.RIP], .sp = regs[linux.REG.RSP], .fp = regs[linux.REG.RBP] };
+}
+
+/// What one walk found, for the sampler's counters.
+pub const Outcome = struct {
+    depth: u32 = 0,
+    /// Only the leaf: bounds unknown, sp off the stack, or a pc no code can have.
+    shallow: bool = false,
+    /// Cut at max_depth.
+    truncated: bool = false,
+    llint_frames: u32 = 0,
+};
+
+/// Reads a word from the stack if [addr, addr+8) lies inside [lo, hi) and is aligned.
+inline fn stackWord(addr: usize, lo: usize, hi: usize) ?usize {
+    if (addr < lo or hi < 8 or addr > hi - 8 or addr & 7 != 0) return null;
+    return @as(*const usize, @ptrFromInt(addr)).*;
+}
+
+inline fn plausibleCode(addr: usize) bool {
+    return addr >= 4096 and addr < max_user_address;
+}
+
+/// Fills `frames` innermost first from the interrupted registers.
+pub fn walk(cx: *const Context, r: Registers, frames: *[ring.max_depth]u64) Outcome {
+    var o: Outcome = .{};
+    const lo = cx.lo;
+    const hi = cx.hi;
+    const sp = r.sp;
+    var fp = r.fp;
+    if (!plausibleCode(r.pc)) {
+        // A pc no code can have (a jump through a null pointer is about to fault): record an
+        // odd placeholder ("native"), and read neither its code nor the stack.
+        frames[0] = 1;
+        return .{ .depth = 1, .shallow = true };
+    }
+    frames[0] = frameValue(cx, r.pc, fp, sp, &o);
+    o.depth = 1;
+    if (hi == 0 or sp < lo or sp >= hi) {
+        // Bounds unknown (the flusher will look them up from this sp) or running on another
+        // stack: keep the leaf only rather than read memory we cannot vouch for.
+        o.shallow = true;
+        return o;
+    }
+
+    // A leaf caught in a prologue or at a return has not (or no longer) linked its frame:
+    // its caller's return address is on top of the stack, not behind fp.
+    if (leafReturnAddress(r.pc, sp, fp, hi)) |ra| {
+        if (plausibleCode(ra)) {
+            frames[o.depth] = ra;
+            o.depth += 1;
+        }
+    } else if (stackWord(sp, sp, hi)) |w| {
+        if (plausibleCode(w)) {
+            frames[o.depth] = w | sp_word_tag;
+            o.depth += 1;
+        }
+    }
+
+    while (o.depth < ring.max_depth) {
+        const ra = stackWord(fp + 8, sp, hi) orelse break;
+        var next = stackWord(fp, sp, hi) orelse break;
+        if (!plausibleCode(ra)) break;
+        frames[o.depth] = frameValue(cx, ra, next, sp, &o);
+        o.depth += 1;
+        if (next <= fp) break; // frames must move towards the stack base
+        if (returnsIntoLibffiCall(cx, ra)) {
+            // libffi's ffi_call_unix64 points rbp at its own argument area: its caller's
+            // rbp is at [rbp+16] and its return address at [rbp+24] (Deno's FFI calls).
+            const ffi_ra = stackWord(next + 24, sp, hi) orelse break;
+            const ffi_next = stackWord(next + 16, sp, hi) orelse break;
+            if (!plausibleCode(ffi_ra) or ffi_next <= next or o.depth >= ring.max_depth) break;
+            frames[o.depth] = frameValue(cx, ffi_ra, ffi_next, sp, &o);
+            o.depth += 1;
+            next = ffi_next;
+        }
+        fp = next;
+    } else {
+        o.truncated = true;
+    }
+    return o;
+}
+
+/// The return address of a leaf that has no frame of its own at `pc`, if recognisable:
+/// at `push rbp` or `ret`/`ret n` it is at [sp]; at `mov rbp, rsp` (rbp just pushed) at [sp+8].
+fn leafReturnAddress(pc: usize, sp: usize, fp: usize, hi: usize) ?usize {
+    // code[0] is the first byte of the instruction about to run (see the file comment).
+    const code: [*]const u8 = @ptrFromInt(pc);
+    switch (code[0]) {
+        0x55, 0xc3, 0xc2 => return stackWord(sp, sp, hi),
+        0x48 => {
+            // 0x48 is a REX.W prefix, so code[1] (the opcode) is part of the same instruction;
+            // 89 and 8b take a ModRM byte, so code[2] is too. 48 89 e5 / 48 8b ec both encode
+            // `mov rbp, rsp`.
+            const mov = (code[1] == 0x89 and code[2] == 0xe5) or (code[1] == 0x8b and code[2] == 0xec);
+            if (mov and stackWord(sp, sp, hi) == fp) return stackWord(sp + 8, sp, hi);
+            return null;
+        },
+        else => return null,
+    }
+}
+
+/// True if `ra` is the return point of the call in libffi's ffi_call_unix64, which is
+/// followed by `lea rsp, [rbp+0x18]` (48 8d 65 18) and `mov rcx, [rbp]` (48 8b 4d 00).
+/// Only looked for inside the program's own text (where Deno links libffi): `ra` comes from
+/// the stack and may be any value, so its bytes are read only where they are known mapped.
+inline fn returnsIntoLibffiCall(cx: *const Context, ra: usize) bool {
+    for (cx.program_text) |t| {
+        if (ra >= t.lo and ra + 8 <= t.hi) {
+            const code: *align(1) const u64 = @ptrFromInt(ra);
+            return code.* == 0x004d8b48_18658d48;
+        }
+    }
+    return false;
+}
+
+/// The value recorded for a pc whose frame pointer is `owner`: the pc itself, or for a pc
+/// inside JSC's interpreter, the tagged word at owner + llint_offset that tells frames apart.
+inline fn frameValue(cx: *const Context, pc: usize, owner: usize, sp: usize, o: *Outcome) u64 {
+    if (pc >= cx.llint_lo and pc < cx.llint_hi and cx.hi != 0) {
+        if (stackWord(owner +% cx.llint_offset, sp, cx.hi)) |v| {
+            // A CodeBlock* is a 16-byte aligned heap cell below 2^48.
+            if (v != 0 and v & 15 == 0 and v < (1 << 48)) {
+                o.llint_frames += 1;
+                return v | llint_tag;
+            }
+        }
+    }
+    return pc;
+}
+
+// ---------------------------------------------------------------- tests on synthetic stacks
+
+fn testStack() [64]usize {
+    return [_]usize{0} ** 64;
+}
+
+test "walk follows the frame pointer chain and stops at the stack base" {
+    var stack = testStack();
+    const base = @intFromPtr(&stack);
+    const hi = base + stack.len * 8;
+    // Two frames: [fp0] = fp1, [fp0+8] = ra0; [fp1] = 0 (end), [fp1+8] = ra1.
+    const fp0 = base + 8 * 8;
+    const fp1 = base + 20 * 8;
+    stack[8] = fp1;
+    stack[9] = 0x401000;
+    stack[20] = 0;
+    stack[21] = 0x402000;
+    stack[2] = 7; // [sp]: not code, not recorded
+    var frames: [ring.max_depth]u64 = undefined;
+    const leaf = [_]u8{ 0x90, 0x90, 0x90 }; // nop: not a prologue
+    const cx = Context{ .lo = base, .hi = hi };
+    const o = walk(&cx, .{ .pc = @intFromPtr(&leaf), .sp = base + 2 * 8, .fp = fp0 }, &frames);
+    try std.testing.expectEqual(@as(u32, 3), o.depth);
+    try std.testing.expectEqual(@as(u64, @intFromPtr(&leaf)), frames[0]);
+    try std.testing.expectEqual(@as(u64, 0x401000), frames[1]);
+    try std.testing.expectEqual(@as(u64, 0x402000), frames[2]);
+    try std.testing.expect(!o.shallow and !o.truncated);
+}
+
+test "a leaf at push rbp gets its caller from [sp]; a fp outside the stack ends the walk" {
+    var stack = testStack();
+    const base = @intFromPtr(&stack);
+    stack[4] = 0x403000;
+    var frames: [ring.max_depth]u64 = undefined;
+    const prologue = [_]u8{ 0x55, 0x48, 0x89, 0xe5 };
+    const cx = Context{ .lo = base, .hi = base + stack.len * 8 };
+    const o = walk(&cx, .{ .pc = @intFromPtr(&prologue), .sp = base + 4 * 8, .fp = 0x10 }, &frames);
+    try std.testing.expectEqual(@as(u32, 2), o.depth);
+    try std.testing.expectEqual(@as(u64, 0x403000), frames[1]);
+}
+
+test "unknown bounds or an impossible pc keep the leaf only and read nothing" {
+    var frames: [ring.max_depth]u64 = undefined;
+    const nop = [_]u8{0x90};
+    const unknown = Context{ .lo = 0, .hi = 0 };
+    const o = walk(&unknown, .{ .pc = @intFromPtr(&nop), .sp = 0x1000, .fp = 0x1000 }, &frames);
+    try std.testing.expect(o.shallow and o.depth == 1);
+    // pc 8: reading its code would fault; the walk must not.
+    const bad = walk(&unknown, .{ .pc = 8, .sp = 0, .fp = 0 }, &frames);
+    try std.testing.expect(bad.shallow and bad.depth == 1 and frames[0] == 1);
+}
