@@ -2,7 +2,7 @@
 // the flags that name JIT code and our agent preloaded; forwards signals; then names the
 // frames and saves the log (-o) or prints a summary. Exits with the program's status.
 import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { constants, tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import process from "node:process";
 import { spawn } from "node:child_process";
@@ -20,7 +20,8 @@ import { say } from "./command.ts";
 import { serveProfiles } from "./view.ts";
 
 const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
-const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGTERM: 15 };
+/** Every signal's number (SIGILL, SIGBUS, SIGFPE… as well as the usual ones), from node:os. */
+const SIGNAL_NUMBERS: Record<string, number> = constants.signals;
 
 export interface ProfileRun {
   /** The program's exit status (128 + signal number when a signal ended it). */
