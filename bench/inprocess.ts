@@ -22,7 +22,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { loadNative } from "../lib/ffi/load.ts";
 import { type RuntimeHints, startSession } from "../lib/session.ts";
-import { findLlintRange } from "../lib/symbols/sources.ts";
+import { findLlintRange } from "../lib/symbols/bun/llint.ts";
 import { median, PROJECT_DIR, runtimeBinary, type RuntimeName, runtimesOption } from "./common.ts";
 
 const WORKLOADS = ["terser", "typescript", "parser", "markdown", "http"];

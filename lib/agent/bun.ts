@@ -8,7 +8,8 @@ import process from "node:process";
 // @ts-ignore: bun:jsc only resolves under Bun; this file is only loaded there.
 import { fullGC, generateHeapSnapshotForDebugging, heapStats } from "bun:jsc";
 import { agentNative, agentSpool, startAgent, stopAgent } from "./start.ts";
-import { findLlintRange, jitdumpFiles, waitUntilStable } from "../symbols/sources.ts";
+import { findLlintRange } from "../symbols/bun/llint.ts";
+import { jitdumpFiles, waitUntilStable } from "../symbols/jitdump-files.ts";
 
 const range = findLlintRange("self");
 const CODE_BLOCK_SLOT = 16; // fp+16 holds the CodeBlock* of a JSC frame (docs/SYMBOLS.md)

@@ -7,15 +7,10 @@ import { readLog } from "../format/reader.ts";
 import type { Profile } from "../format/reader.ts";
 import { agentInfoPath, type AgentInfo } from "../agent/start.ts";
 import { CodeIndex, type CodeRange } from "./code-index.ts";
-import {
-  codeBlockNamesFromHeapSnapshot,
-  type JscHeapSnapshot,
-  jitdumpSource,
-  locateFunctions,
-  perfMapSource,
-  remapDenoTypeScript,
-  type SymbolSource,
-} from "./sources.ts";
+import { jitdumpSource, perfMapSource, type SymbolSource } from "./symbol-source.ts";
+import { remapDenoTypeScript } from "./deno/typescript.ts";
+import { codeBlockNamesFromHeapSnapshot, type JscHeapSnapshot } from "./bun/heap-snapshot.ts";
+import { locateFunctions } from "./bun/locate.ts";
 import { LLINT_TAG, symbolize, type SymbolizeOptions, type SymbolizeResult } from "./symbolize.ts";
 
 export interface FinishOptions extends SymbolizeOptions {

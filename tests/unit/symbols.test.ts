@@ -7,23 +7,16 @@ import { test } from "../harness.ts";
 import { type CodeRange, CodeIndex } from "../../lib/symbols/code-index.ts";
 import { parsePerfMap, parseV8Name } from "../../lib/symbols/perfmap.ts";
 import { parseJitdump, parseJitdumpFull, parseJscName } from "../../lib/symbols/jitdump.ts";
-import {
-  alignSequences,
-  codeBlockHashValue,
-  codeBlockNamesFromHeapSnapshot,
-  decodeCodeBlockHash,
-  elfSections,
-  elfSectionsOfFile,
-  encodeCodeBlockHash,
-  findLlintRange,
-  jitdumpFiles,
-  jitdumpSource,
-  locateFunctions,
-  perfMapSource,
-  remapDenoTypeScript,
-  SourceMap,
-  waitUntilStable,
-} from "../../lib/symbols/sources.ts";
+import { jitdumpSource, perfMapSource } from "../../lib/symbols/symbol-source.ts";
+import { jitdumpFiles, waitUntilStable } from "../../lib/symbols/jitdump-files.ts";
+import { elfSections, elfSectionsOfFile } from "../../lib/symbols/elf-sections.ts";
+import { alignSequences } from "../../lib/symbols/align.ts";
+import { SourceMap } from "../../lib/symbols/source-map.ts";
+import { remapDenoTypeScript } from "../../lib/symbols/deno/typescript.ts";
+import { findLlintRange } from "../../lib/symbols/bun/llint.ts";
+import { codeBlockNamesFromHeapSnapshot } from "../../lib/symbols/bun/heap-snapshot.ts";
+import { codeBlockHashValue, decodeCodeBlockHash, encodeCodeBlockHash } from "../../lib/symbols/bun/code-block-hash.ts";
+import { locateFunctions } from "../../lib/symbols/bun/locate.ts";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import process from "node:process";
