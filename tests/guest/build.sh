@@ -23,7 +23,7 @@ project=(cli.ts mod.ts lib examples tests/digest.ts tests/harness.ts tests/sampl
 mapfile -t files < <(find "${project[@]}" -type f | sort)
 
 # Shared libraries and the dynamic loader, as ldd lists them for every binary we run.
-mapfile -t libs < <(for b in "$deno" "$bun" zig-out/bin/vmprof-test zig-out/lib/libvmprof.so; do ldd "$b"; done |
+mapfile -t libs < <(for b in "$busybox" "$deno" "$bun" zig-out/bin/vmprof-test zig-out/lib/libvmprof.so; do ldd "$b" 2>/dev/null; done |
   grep -oE '/[^ ]+\.so[^ ]*' | sort -u)
 
 # Cache key: path, size and mtime of every input.
