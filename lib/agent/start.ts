@@ -20,8 +20,11 @@ export interface AgentInfo {
   files?: string[];
   /** The program's entry file. */
   main?: string;
-  /** A JSC heap snapshot file (generateHeapSnapshotForDebugging) naming LLInt CodeBlocks. */
-  heapSnapshot?: string;
+  /**
+   * Bun: a JSON file of [address, name] pairs naming the CodeBlocks (and Function cells) of a
+   * heap snapshot taken at exit: what names interpreter (LLInt) frames.
+   */
+  codeBlocks?: string;
   /**
    * Bun: the pattern of a regexp the agent ran (and JSC compiled) right after sampling
    * stopped. Code compiled after it (the exit hook's own, into memory the exit's full GC

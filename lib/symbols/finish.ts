@@ -1,7 +1,8 @@
 // Finishes a raw log: loads the symbol source of the runtime that wrote it (V8 perf map or
 // JSC jitdump, found from the log's META), places functions in their source files (Deno:
 // through the TypeScript source map; Bun: by code block hash), names interpreter frames
-// from the agent's CodeBlock table, and writes the named vmprof log.
+// from the agent's CodeBlock table, and writes the named vmprof log. Only the code the samples
+// hold is located and named; per-file work is cached between runs (cache.ts).
 import { existsSync, readFileSync } from "node:fs";
 import { readLog } from "../format/reader.ts";
 import type { Profile } from "../format/reader.ts";
@@ -9,9 +10,8 @@ import { agentInfoPath, type AgentInfo } from "../agent/start.ts";
 import { CodeIndex, type CodeRange } from "./code-index.ts";
 import { jitdumpSource, perfMapSource, type SymbolSource } from "./symbol-source.ts";
 import { remapDenoTypeScript } from "./deno/typescript.ts";
-import { codeBlockNamesFromHeapSnapshot, type JscHeapSnapshot } from "./bun/heap-snapshot.ts";
 import { locateFunctions } from "./bun/locate.ts";
-import { LLINT_TAG, symbolize, type SymbolizeOptions, type SymbolizeResult } from "./symbolize.ts";
+import { LLINT_TAG, SP_TAG, symbolize, type SymbolizeOptions, type SymbolizeResult } from "./symbolize.ts";
 
 export interface FinishOptions extends SymbolizeOptions {
   /** Where JSC wrote its jitdump files (Bun). */
@@ -63,19 +63,48 @@ function readAgentInfo(spool: string): AgentInfo {
   }
 }
 
-/**
- * Interpreter frames arrive as LLINT_TAG | CodeBlock*: name them from the agent's heap
- * snapshot, with the file and line of the JIT code of the same name when that is unique.
- */
-function interpreterRanges(info: AgentInfo, ranges: CodeRange[]): Map<number, CodeRange> {
-  const out = new Map<number, CodeRange>();
-  if (!info.heapSnapshot || !existsSync(info.heapSnapshot)) return out;
-  let names: Map<number, string>;
-  try {
-    names = codeBlockNamesFromHeapSnapshot(JSON.parse(readFileSync(info.heapSnapshot, "utf8")) as JscHeapSnapshot);
-  } catch {
-    return out; // cut short by a killed process: those frames stay "(interpreter)"
+/** What the samples hold: the JIT ranges their pcs fall in, and their interpreter frames' CodeBlocks. */
+export function sampledCode(raw: Profile, index: CodeIndex): { ranges: Set<CodeRange>; codeBlocks: Set<number> } {
+  const ranges = new Set<CodeRange>();
+  const codeBlocks = new Set<number>();
+  const seen = new Set<number[]>(); // samples with the same stack share one array
+  const frames = new Set<number>();
+  for (const s of raw.samples) {
+    if (seen.has(s.stack)) continue;
+    seen.add(s.stack);
+    for (const f of s.stack) frames.add(f);
   }
+  for (const f of frames) {
+    if (f >= LLINT_TAG) codeBlocks.add(f - LLINT_TAG);
+    else {
+      const r = index.lookup(f >= SP_TAG ? f - SP_TAG : f);
+      if (r) ranges.add(r);
+    }
+  }
+  return { ranges, codeBlocks };
+}
+
+/** Names of the sampled interpreter frames' CodeBlocks, from the agent's table (Bun). */
+function codeBlockNames(info: AgentInfo, wanted: Set<number>): Map<number, string> {
+  const out = new Map<number, string>();
+  if (!info.codeBlocks || wanted.size === 0 || !existsSync(info.codeBlocks)) return out;
+  try {
+    for (const [addr, name] of JSON.parse(readFileSync(info.codeBlocks, "utf8")) as [number, string][]) {
+      if (wanted.has(addr)) out.set(addr, name);
+    }
+  } catch {
+    // cut short by a killed process: those frames stay "(interpreter)"
+  }
+  return out;
+}
+
+/**
+ * Interpreter frames arrive as LLINT_TAG | CodeBlock*: name them, with the file and line of
+ * the JIT code of the same name when that is unique.
+ */
+function interpreterRanges(names: Map<number, string>, ranges: CodeRange[]): Map<number, CodeRange> {
+  const out = new Map<number, CodeRange>();
+  if (names.size === 0) return out;
   const byName = new Map<string, CodeRange | null>();
   for (const r of ranges) {
     if (r.kind !== "js" || !r.file) continue;
@@ -114,12 +143,22 @@ export function finishLog(spool: string, o: FinishOptions = {}): FinishResult {
   // The entry file is missing from the loaded files when the program exits while loading.
   const main = info.main ?? o.program;
   const files = [...new Set([...(info.files ?? []), ...(main ? [main] : [])])];
-  if (raw.meta.get("runtime") === "bun" && files.length) locateFunctions(files, ranges);
-  const result = symbolize(raw, new CodeIndex(ranges), {
+  const index = new CodeIndex(ranges);
+  // Only what the samples hold is named: the rest of the jitdump is never looked at.
+  const sampled = sampledCode(raw, index);
+  const llintNames = codeBlockNames(info, sampled.codeBlocks);
+  if (raw.meta.get("runtime") === "bun" && files.length) {
+    // The sampled ranges, the JIT twins that lend interpreter frames their file, and the
+    // module code whose path goes to its anonymous twin (see locateFunctions).
+    const twins = new Set(llintNames.values());
+    const wanted = ranges.filter((r) => sampled.ranges.has(r) || twins.has(r.name) || r.name === "<module>");
+    locateFunctions(files, wanted, { runtimeVersion: raw.meta.get("runtime_version") });
+  }
+  const result = symbolize(raw, index, {
     native: o.native ?? saved.native,
     lines: o.lines ?? saved.lines,
     allThreads: o.allThreads ?? saved.allThreads,
-    interpreterNames: o.interpreterNames ?? interpreterRanges(info, ranges),
+    interpreterNames: o.interpreterNames ?? interpreterRanges(llintNames, ranges),
     topLevel: main ? { start: 0, size: 0, seq: -1, name: "<module>", kind: "js", tier: "llint", file: main, line: 1 } : undefined,
   });
   return { ...result, raw, ranges: ranges.length };

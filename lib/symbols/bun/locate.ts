@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import type { CodeRange } from "../code-index.ts";
 import { findDefinitions, functionSpans, lineCol, lineStarts, T, type Token, tokenize } from "../js-syntax.ts";
 import { PositionMap } from "../align.ts";
+import { cacheDir, readCache, writeCache } from "../cache.ts";
 import { codeBlockHashValue, decodeCodeBlockHash } from "./code-block-hash.ts";
 import { bunTranspile } from "./transpile.ts";
 
@@ -18,6 +19,10 @@ export interface LocateOptions {
   bun?: string;
   /** Guess by name for functions whose hash matched nothing (default true); only unique definitions are used. */
   byName?: boolean;
+  /** Where per-file results are kept between runs (lib/symbols/cache.ts); null: no cache. Default: the user's cache, unless `transpile` is given. */
+  cacheDir?: string | null;
+  /** The Bun version that ran the code (its transpiler decides the spans): part of the cache key. */
+  runtimeVersion?: string;
 }
 
 export interface LocateReport {
@@ -77,39 +82,46 @@ export function locateFunctions(files: string[], ranges: CodeRange[], opts: Loca
       // unreadable: skip
     }
   }
-  let transpiled: (string | string[] | undefined)[] = [];
-  if (want.size > 0 && sources.length > 0) {
+  // What is the same between runs (each file's spans and where they are) comes from the cache;
+  // only the files it misses are transpiled, tokenized and aligned.
+  const dir = opts.cacheDir === null || (opts.transpile && opts.cacheDir === undefined) ? undefined : opts.cacheDir ?? cacheDir();
+  const version = opts.runtimeVersion ?? "";
+  const tables: (SpanTable | undefined)[] = sources.map(({ path }) => dir ? readCache<SpanTable>(dir, "spans", path, version) : undefined);
+  if (want.size > 0 && sources.length > 0 && tables.some((t) => t === undefined)) {
+    const missing = sources.filter((_, i) => tables[i] === undefined);
+    let transpiled: (string | string[] | undefined)[] = [];
     try {
-      transpiled = (opts.transpile ?? ((s) => bunTranspile(s, opts.bun)))(sources);
+      transpiled = (opts.transpile ?? ((s) => bunTranspile(s, opts.bun)))(missing);
     } catch {
       transpiled = [];
     }
+    missing.forEach(({ path, source }, k) => {
+      const t = transpiled[k];
+      // What JSC ran: the transpiler's output, else (no transpiler) the file itself, which is
+      // not worth keeping: a later run with a transpiler would find other spans.
+      const texts: string[] = t === undefined ? [source] : typeof t === "string" ? [t] : [...t];
+      const table = spanTable(source, texts);
+      tables[sources.findIndex((x) => x.path === path)] = table;
+      if (dir && t !== undefined) writeCache(dir, "spans", path, version, table);
+    });
   }
 
   type Loc = { file: string; line: number; col: number; module: boolean; name?: string };
   const found = new Map<number, Loc[]>();
   for (let i = 0; i < sources.length && found.size < want.size; i++) {
-    const { path, source } = sources[i];
-    const t = transpiled[i];
-    // What JSC ran: the transpiler's output, else (no transpiler) the file itself.
-    const texts: string[] = t === undefined ? [source] : typeof t === "string" ? [t] : [...t];
-    const lines = lineStarts(source);
-    for (const text of texts) {
+    const path = sources[i].path;
+    for (const text of tables[i] ?? []) {
       if (found.size >= want.size) break;
-      const toks = tokenize(text);
-      const hits = hashFunctions(text, toks, want, found);
-      if (hits.length === 0) continue;
-      const map = text === source ? undefined : new PositionMap(text, toks, source);
+      // Identical function texts hash alike: keep at most 32 places for one hash.
       const fresh = new Map<number, Loc[]>();
-      for (const { value, offset, whole, name } of hits) {
-        const list = fresh.get(value) ?? [];
-        fresh.set(value, list);
-        if (whole) {
-          list.push({ file: path, line: 1, col: 1, module: true });
-          continue;
+      for (const [v, line, col, name] of text) {
+        for (const cand of [v, (v ^ 1) >>> 0]) {
+          if (!want.has(cand) || found.has(cand)) continue;
+          const list = fresh.get(cand) ?? [];
+          fresh.set(cand, list);
+          if (list.length >= 32) continue;
+          list.push(line === 0 ? { file: path, line: 1, col: 1, module: true } : { file: path, line, col, module: false, name: name || undefined });
         }
-        const pos = map ? map.toOriginal(offset) : offset;
-        list.push({ file: path, ...lineCol(lines, pos), module: false, name });
       }
       for (const [v, l] of fresh) found.set(v, l);
     }
@@ -132,11 +144,13 @@ export function locateFunctions(files: string[], ranges: CodeRange[], opts: Loca
     if (left.length > 0) {
       const defs = new Map<string, { file: string; line: number; col: number }[]>();
       for (const { path, source } of sources) {
-        const starts = lineStarts(source);
-        for (const d of findDefinitions(source)) {
-          const list = defs.get(d.name) ?? [];
-          list.push({ file: path, ...lineCol(starts, d.offset) });
-          defs.set(d.name, list);
+        const found = dir ? readCache<Definition[]>(dir, "definitions", path, "") : undefined;
+        const list = found ?? definitions(source);
+        if (dir && !found) writeCache(dir, "definitions", path, "", list);
+        for (const [name, line, col] of list) {
+          const at = defs.get(name) ?? [];
+          at.push({ file: path, line, col });
+          defs.set(name, at);
         }
       }
       for (const r of left) {
@@ -174,22 +188,41 @@ interface Hit {
   name?: string;
 }
 
-/** Hash every function-like span of `text`; return the wanted ones (identical texts hash alike: up to 32 hits each). */
-function hashFunctions(text: string, toks: Token[], want: Map<number, unknown>, found: Map<number, unknown>): Hit[] {
-  const hits: Hit[] = [];
-  const count = new Map<number, number>();
-  // Module (and script) code blocks hash the whole text.
-  for (const [s, e, k] of [[0, text.length, -1] as [number, number, number], ...functionSpans(toks)]) {
-    const v = codeBlockHashValue(text.slice(s, e));
-    for (const cand of [v, (v ^ 1) >>> 0]) {
-      if (!want.has(cand) || found.has(cand)) continue;
-      const c = count.get(cand) ?? 0;
-      if (c >= 32) continue;
-      count.set(cand, c + 1);
-      hits.push({ value: cand, offset: s, whole: s === 0 && e === text.length, name: k >= 0 ? boundName(toks, k) : undefined });
+/**
+ * Every function-like span of each text JSC may have run for a file (transpiler variants), as
+ * [hash value, line, col, bound name] with line and col in the original file; line 0 marks the
+ * span of the whole text (module or script code). What a file yields for every run of it.
+ */
+type SpanTable = [number, number, number, string][][];
+
+function spanTable(source: string, texts: string[]): SpanTable {
+  const lines = lineStarts(source);
+  return texts.map((text) => {
+    const toks = tokenize(text);
+    const map = text === source ? undefined : new PositionMap(text, toks, source);
+    const out: [number, number, number, string][] = [];
+    for (const [s, e, k] of [[0, text.length, -1] as [number, number, number], ...functionSpans(toks)]) {
+      const v = codeBlockHashValue(text.slice(s, e));
+      if (s === 0 && e === text.length) {
+        out.push([v, 0, 0, ""]);
+        continue;
+      }
+      const { line, col } = lineCol(lines, map ? map.toOriginal(s) : s);
+      out.push([v, line, col, (k >= 0 ? boundName(toks, k) : undefined) ?? ""]);
     }
-  }
-  return hits;
+    return out;
+  });
+}
+
+/** A function definition by name: [name, line, col] in the original file. */
+type Definition = [string, number, number];
+
+function definitions(source: string): Definition[] {
+  const starts = lineStarts(source);
+  return findDefinitions(source).map((d) => {
+    const { line, col } = lineCol(starts, d.offset);
+    return [d.name, line, col];
+  });
 }
 
 const NOT_NAMES = new Set(["function", "async", "get", "set", "static", "return", "=>", "if", "for", "while", "switch", "catch"]);
