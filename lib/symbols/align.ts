@@ -16,9 +16,14 @@ export class PositionMap {
   private readonly tEnd: number[] = [];
   private readonly oEnd: number[] = [];
 
-  constructor(private readonly transformed: string, transformedTokens: Token[], private readonly original: string) {
+  constructor(
+    private readonly transformed: string,
+    transformedTokens: Token[],
+    private readonly original: string,
+    originalTokens: Token[] = tokenize(original),
+  ) {
     const tw = transformedTokens.filter((t) => t.t !== T.Punct);
-    const ow = tokenize(original).filter((t) => t.t !== T.Punct);
+    const ow = originalTokens.filter((t) => t.t !== T.Punct);
     const key = (t: Token) => (t.t === T.Str ? "s:" + t.v : t.t === T.Tmpl ? "`" : t.v);
     const pairs = alignSequences(tw.map(key), ow.map(key));
     for (const [i, j] of pairs) {

@@ -231,8 +231,7 @@ export function functionSpans(toks: Token[]): [number, number, number][] {
 }
 
 /** Offsets and names of plausible definitions: function f(, f(…){, f = (…) =>, f: function, get f(, class F. */
-export function findDefinitions(src: string): { name: string; offset: number }[] {
-  const toks = tokenize(src);
+export function findDefinitions(src: string, toks: Token[] = tokenize(src)): { name: string; offset: number }[] {
   const m = matchBrackets(toks);
   const out: { name: string; offset: number }[] = [];
   for (let k = 0; k < toks.length; k++) {

@@ -86,8 +86,8 @@ export function locateFunctions(files: string[], ranges: CodeRange[], opts: Loca
   // only the files it misses are transpiled, tokenized and aligned.
   const dir = opts.cacheDir === null || (opts.transpile && opts.cacheDir === undefined) ? undefined : opts.cacheDir ?? cacheDir();
   const version = opts.runtimeVersion ?? "";
-  const tables: (SpanTable | undefined)[] = sources.map(({ path }) => dir ? readCache<SpanTable>(dir, "spans", path, version) : undefined);
-  if (want.size > 0 && sources.length > 0 && tables.some((t) => t === undefined)) {
+  const tables: (FileTable | undefined)[] = sources.map(({ path }) => dir ? readCache<FileTable>(dir, "functions", path, version) : undefined);
+  if (sources.length > 0 && tables.some((t) => t === undefined)) {
     const missing = sources.filter((_, i) => tables[i] === undefined);
     let transpiled: (string | string[] | undefined)[] = [];
     try {
@@ -100,9 +100,9 @@ export function locateFunctions(files: string[], ranges: CodeRange[], opts: Loca
       // What JSC ran: the transpiler's output, else (no transpiler) the file itself, which is
       // not worth keeping: a later run with a transpiler would find other spans.
       const texts: string[] = t === undefined ? [source] : typeof t === "string" ? [t] : [...t];
-      const table = spanTable(source, texts);
+      const table = fileTable(source, texts);
       tables[sources.findIndex((x) => x.path === path)] = table;
-      if (dir && t !== undefined) writeCache(dir, "spans", path, version, table);
+      if (dir && t !== undefined) writeCache(dir, "functions", path, version, table);
     });
   }
 
@@ -110,7 +110,7 @@ export function locateFunctions(files: string[], ranges: CodeRange[], opts: Loca
   const found = new Map<number, Loc[]>();
   for (let i = 0; i < sources.length && found.size < want.size; i++) {
     const path = sources[i].path;
-    for (const text of tables[i] ?? []) {
+    for (const text of tables[i]?.spans ?? []) {
       if (found.size >= want.size) break;
       // Identical function texts hash alike: keep at most 32 places for one hash.
       const fresh = new Map<number, Loc[]>();
@@ -143,16 +143,13 @@ export function locateFunctions(files: string[], ranges: CodeRange[], opts: Loca
     const left = todo.filter((r) => r.file === undefined && r.name && !r.name.startsWith("<") && !JSC_BUILTIN_NAMES.has(r.name));
     if (left.length > 0) {
       const defs = new Map<string, { file: string; line: number; col: number }[]>();
-      for (const { path, source } of sources) {
-        const found = dir ? readCache<Definition[]>(dir, "definitions", path, "") : undefined;
-        const list = found ?? definitions(source);
-        if (dir && !found) writeCache(dir, "definitions", path, "", list);
-        for (const [name, line, col] of list) {
+      sources.forEach(({ path }, i) => {
+        for (const [name, line, col] of tables[i]?.definitions ?? []) {
           const at = defs.get(name) ?? [];
           at.push({ file: path, line, col });
           defs.set(name, at);
         }
-      }
+      });
       for (const r of left) {
         const d = defs.get(r.name);
         if (!d) continue;
@@ -189,17 +186,22 @@ interface Hit {
 }
 
 /**
- * Every function-like span of each text JSC may have run for a file (transpiler variants), as
- * [hash value, line, col, bound name] with line and col in the original file; line 0 marks the
- * span of the whole text (module or script code). What a file yields for every run of it.
+ * What a file yields for every run of it: each function-like span of each text JSC may have run
+ * for it (the transpiler's variants), as [hash value, line, col, bound name] with line and col in
+ * the original file (line 0: the span of the whole text, module or script code); and the
+ * function definitions of the original by name, [name, line, col], for the guess by name.
  */
-type SpanTable = [number, number, number, string][][];
+interface FileTable {
+  spans: [number, number, number, string][][];
+  definitions: [string, number, number][];
+}
 
-function spanTable(source: string, texts: string[]): SpanTable {
+function fileTable(source: string, texts: string[]): FileTable {
   const lines = lineStarts(source);
-  return texts.map((text) => {
-    const toks = tokenize(text);
-    const map = text === source ? undefined : new PositionMap(text, toks, source);
+  const originalTokens = tokenize(source);
+  const spans = texts.map((text) => {
+    const toks = text === source ? originalTokens : tokenize(text);
+    const map = text === source ? undefined : new PositionMap(text, toks, source, originalTokens);
     const out: [number, number, number, string][] = [];
     for (const [s, e, k] of [[0, text.length, -1] as [number, number, number], ...functionSpans(toks)]) {
       const v = codeBlockHashValue(text.slice(s, e));
@@ -212,17 +214,11 @@ function spanTable(source: string, texts: string[]): SpanTable {
     }
     return out;
   });
-}
-
-/** A function definition by name: [name, line, col] in the original file. */
-type Definition = [string, number, number];
-
-function definitions(source: string): Definition[] {
-  const starts = lineStarts(source);
-  return findDefinitions(source).map((d) => {
-    const { line, col } = lineCol(starts, d.offset);
+  const definitions = findDefinitions(source, originalTokens).map((d): [string, number, number] => {
+    const { line, col } = lineCol(lines, d.offset);
     return [d.name, line, col];
   });
+  return { spans, definitions };
 }
 
 const NOT_NAMES = new Set(["function", "async", "get", "set", "static", "return", "=>", "if", "for", "while", "switch", "catch"]);

@@ -1,15 +1,18 @@
-// Bun's transpiler, run in a `bun` child process: the JavaScript JSC actually ran for each source
-// file, whose text the code block hashes are computed over.
+// Bun's transpiler, run in this process when it is Bun, else in a `bun` child process: the
+// JavaScript JSC actually ran for each source file, whose text the code block hashes are computed over.
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 
-const TRANSPILE_SCRIPT = `
-const input = JSON.parse(await new Response(Bun.stdin.stream()).text());
+/**
+ * The transpile itself, as JavaScript source: a function of (Bun, [{ path, source }]) that gives
+ * each file's texts or null. Run in this process when it is Bun, else in a `bun` child.
+ */
+const TRANSPILE = `(Bun, input) => {
 const loaders = { ".ts": "ts", ".mts": "ts", ".cts": "ts", ".tsx": "tsx", ".jsx": "jsx" };
-const out = input.map(({ path, source }) => {
+return input.map(({ path, source }) => {
   const ext = path.slice(path.lastIndexOf("."));
   try {
     const t = new Bun.Transpiler({ loader: loaders[ext] ?? "js", target: "bun" });
@@ -23,11 +26,23 @@ const out = input.map(({ path, source }) => {
     return null;
   }
 });
-process.stdout.write(JSON.stringify(out));
+}`;
+
+const TRANSPILE_SCRIPT = `
+const input = JSON.parse(await new Response(Bun.stdin.stream()).text());
+process.stdout.write(JSON.stringify((${TRANSPILE})(Bun, input)));
 `;
 
 /** Bun.Transpiler({ target: "bun" }) over `sources` in one bun child process ([] without a bun binary). */
 export function bunTranspile(sources: { path: string; source: string }[], bun?: string): (string[] | undefined)[] {
+  // deno-lint-ignore no-explicit-any
+  const here = (globalThis as any).Bun;
+  if (here && !bun) {
+    // This process is the Bun that ran the program (the CLI starts its child with its own
+    // binary): its transpiler is the same, and no second runtime has to start.
+    const run = (0, eval)(TRANSPILE) as (b: unknown, input: typeof sources) => (string[] | null)[];
+    return run(here, sources).map((x) => x ?? undefined);
+  }
   const exe = findBun(bun);
   if (!exe) return [];
   const out = execFileSync(exe, ["-e", TRANSPILE_SCRIPT], {
