@@ -7,6 +7,7 @@ import { LogWriter } from "./format/writer.ts";
 import { VmprofError } from "./errors.ts";
 import type { Native } from "./ffi/native.ts";
 import { currentRuntime } from "./runtime.ts";
+import { META } from "./contract.ts";
 
 export interface SamplingOptions {
   /** Seconds between samples, 1e-6 .. 1.0 (vmprof's default 0.00099). */
@@ -34,9 +35,6 @@ export function checkPeriod(period: number): number {
   return period;
 }
 
-/** Raw logs carry these META keys, read back by the symbolizer. */
-export const META_OPTIONS = "vmprof_js.options";
-
 /** What only the runtime-specific entry points know (see lib/agent/bun.ts). */
 export interface RuntimeHints {
   /** JSC's interpreter code range: its frames are recorded by CodeBlock instead of pc. */
@@ -55,16 +53,16 @@ export function startSession(native: Native, spool: string, o: SamplingOptions, 
   });
   w.time(Date.now() * 1000);
   const meta: Record<string, string> = {
-    os: "linux",
-    bits: "64",
-    runtime: rt.name,
-    runtime_version: rt.version,
-    pid: String(process.pid),
-    mode: o.realTime ? "wall" : "cpu",
-    period_ns: String(Math.round(period * 1e9)),
-    [META_OPTIONS]: JSON.stringify({ native: !!o.native, lines: !!o.lines, allThreads: !!o.allThreads }),
+    [META.os]: "linux",
+    [META.bits]: "64",
+    [META.runtime]: rt.name,
+    [META.runtimeVersion]: rt.version,
+    [META.pid]: String(process.pid),
+    [META.mode]: o.realTime ? "wall" : "cpu",
+    [META.periodNs]: String(Math.round(period * 1e9)),
+    [META.options]: JSON.stringify({ native: !!o.native, lines: !!o.lines, allThreads: !!o.allThreads }),
   };
-  if (hints.llint) meta.llint = `${hints.llint.lo.toString(16)}-${hints.llint.hi.toString(16)}`;
+  if (hints.llint) meta[META.llint] = `${hints.llint.lo.toString(16)}-${hints.llint.hi.toString(16)}`;
   for (const [k, v] of Object.entries(meta)) w.meta(k, v);
   try {
     writeFileSync(spool, w.bytes());

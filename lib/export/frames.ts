@@ -2,6 +2,7 @@
 // each address's JIT tier, thread names and the memory facts.
 
 import { MEMORY } from "../format/constants.ts";
+import { threadKey } from "../contract.ts";
 import { displayName, isUnknownFile, parseName, type Stats } from "../profile/stats.ts";
 
 /** The frame that stands for a sample with no frames at all, as in V8's profiles. */
@@ -66,7 +67,7 @@ export class FrameTable {
 
 /** A thread's name from META `thread:<tid>`, or "" when the log has none. */
 export function threadName(stats: Stats, tid: number): string {
-  return stats.getMeta(`thread:${tid}`) ?? "";
+  return stats.getMeta(threadKey(tid)) ?? "";
 }
 
 /** `deno (thread 4711)`, or `thread 4711` without a name. */

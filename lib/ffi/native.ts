@@ -2,6 +2,16 @@
 // decodes the Stats struct, and turns result codes into VmprofErrors. Adapters (deno.ts,
 // bun.ts) only bind the raw C symbols described by `RawSymbols`.
 import { VmprofError } from "../errors.ts";
+import {
+  ABI_VERSION,
+  CONFIG,
+  CONFIG_SIZE,
+  SAMPLER_FLAGS,
+  SAMPLER_RESULTS,
+  STATS,
+  STATS_COUNTERS,
+  STATS_SIZE,
+} from "../contract.ts";
 
 /** The C functions exported by zig/root.zig, as both adapters bind them. */
 export interface RawSymbols {
@@ -17,12 +27,6 @@ export interface RawSymbols {
   /** Unloads the library (its destructor stops any timer still running). */
   close(): void;
 }
-
-/** Must equal sampler.abi_version in zig/sampler.zig. */
-export const ABI_VERSION = 1;
-
-/** Flag bits of Config.flags (sampler.Flags). */
-export const NativeFlags = { realTime: 1, memory: 2, allThreads: 4 } as const;
 
 export interface NativeConfig {
   /** Log file the native side appends stack records, META and the trailer to. */
@@ -43,36 +47,23 @@ export interface NativeStats {
   llintFrames: number; handlerNs: number; flusherNs: number; threads: number; threadsActive: number;
 }
 
-/** Byte layout of sampler.Config and sampler.Stats (asserted at compile time in Zig). */
-export const CONFIG_SIZE = 1320;
-export const STATS_SIZE = 120;
-const STATS_U64 = [
-  "signals", "samples", "weight", "dropped", "shallow", "truncated", "foreign", "records",
-  "bytes", "writeErrors", "llintFrames", "handlerNs", "flusherNs",
-] as const;
-
-const RESULTS = [
-  "ok", "already_enabled", "not_enabled", "bad_config", "open_failed", "mmap_failed",
-  "timer_failed", "thread_failed", "too_many_threads", "no_stack", "signal_failed",
-] as const;
-
 export function encodeConfig(c: NativeConfig): Uint8Array {
   const buf = new Uint8Array(CONFIG_SIZE);
   const v = new DataView(buf.buffer);
-  const flags = (c.realTime ? NativeFlags.realTime : 0) | (c.memory ? NativeFlags.memory : 0) |
-    (c.allThreads ? NativeFlags.allThreads : 0);
-  v.setUint32(0, ABI_VERSION, true);
-  v.setUint32(4, flags, true);
-  v.setBigUint64(8, BigInt(Math.round(c.periodNs)), true);
-  v.setBigUint64(16, BigInt(c.llint?.lo ?? 0), true);
-  v.setBigUint64(24, BigInt(c.llint?.hi ?? 0), true);
-  v.setUint32(32, c.llint?.offset ?? 0, true);
-  putCString(buf, 40, 256, (c.threadNames ?? []).join(","), "thread names");
-  putCString(buf, 296, 1024, c.path, "log path");
+  const flags = (c.realTime ? SAMPLER_FLAGS.realTime : 0) | (c.memory ? SAMPLER_FLAGS.memory : 0) |
+    (c.allThreads ? SAMPLER_FLAGS.allThreads : 0);
+  v.setUint32(CONFIG.abi, ABI_VERSION, true);
+  v.setUint32(CONFIG.flags, flags, true);
+  v.setBigUint64(CONFIG.periodNs, BigInt(Math.round(c.periodNs)), true);
+  v.setBigUint64(CONFIG.llintLo, BigInt(c.llint?.lo ?? 0), true);
+  v.setBigUint64(CONFIG.llintHi, BigInt(c.llint?.hi ?? 0), true);
+  v.setUint32(CONFIG.llintOffset, c.llint?.offset ?? 0, true);
+  putCString(buf, CONFIG.threadNames, (c.threadNames ?? []).join(","), "thread names");
+  putCString(buf, CONFIG.path, c.path, "log path");
   return buf;
 }
 
-function putCString(buf: Uint8Array, at: number, size: number, s: string, what: string) {
+function putCString(buf: Uint8Array, { at, size }: { at: number; size: number }, s: string, what: string) {
   const bytes = new TextEncoder().encode(s);
   if (bytes.length >= size || bytes.includes(0)) {
     throw new VmprofError("BAD_OPTION", `${what} is too long (${bytes.length} bytes, max ${size - 1})`);
@@ -82,14 +73,14 @@ function putCString(buf: Uint8Array, at: number, size: number, s: string, what: 
 
 export function decodeStats(buf: Uint8Array): NativeStats {
   const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const abi = v.getUint32(0, true), size = v.getUint32(4, true);
+  const abi = v.getUint32(STATS.abi, true), size = v.getUint32(STATS.size, true);
   if (abi !== ABI_VERSION || size !== STATS_SIZE) {
     throw new VmprofError("NATIVE", `stats layout mismatch (abi ${abi}, size ${size}): rebuild the library`);
   }
   const out: Record<string, number> = {};
-  STATS_U64.forEach((k, i) => out[k] = Number(v.getBigUint64(8 + 8 * i, true)));
-  out.threads = v.getUint32(112, true);
-  out.threadsActive = v.getUint32(116, true);
+  STATS_COUNTERS.forEach((k, i) => out[k] = Number(v.getBigUint64(STATS.counters + 8 * i, true)));
+  out.threads = v.getUint32(STATS.threads, true);
+  out.threadsActive = v.getUint32(STATS.threadsActive, true);
   return out as unknown as NativeStats;
 }
 
@@ -111,7 +102,7 @@ export class Native {
     const msg = new Uint8Array(256);
     const n = Number(this.raw.vmprof_last_error(msg, msg.length));
     const text = new TextDecoder().decode(msg.subarray(0, n));
-    const name = RESULTS[rc] ?? `error ${rc}`;
+    const name = SAMPLER_RESULTS[rc] ?? `error ${rc}`;
     const code = name === "already_enabled" ? "ALREADY_ENABLED" : name === "not_enabled" ? "NOT_ENABLED" : "NATIVE";
     throw new VmprofError(code, `${what}: ${text || name}`);
   }

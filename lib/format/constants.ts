@@ -1,4 +1,4 @@
-// Numbers of the vmprof log format: record markers, profile flags, versions and limits (see FORMAT.md).
+// Numbers of the vmprof log format: record markers, profile flags, versions and limits (see docs/FORMAT.md).
 
 // Record markers: the first byte of every record after the static header.
 export const STACKTRACE = 0x01;

@@ -9,6 +9,7 @@
 import { fileURLToPath } from "node:url";
 import { VmprofError } from "../errors.ts";
 import { REAL_TIME } from "../format/constants.ts";
+import { META, threadKey } from "../contract.ts";
 import type { Profile, Sample } from "../format/reader.ts";
 
 /** What a .cpuprofile says about a node; only id and callFrame are required. */
@@ -139,8 +140,8 @@ export function parseCpuProfile(json: unknown, source = "<cpuprofile>"): Profile
     interpName: "cpuprofile",
     meta: new Map([
       ["format", "cpuprofile"],
-      ["mode", "wall"],
-      [`thread:${CPUPROFILE_THREAD}`, "main"],
+      [META.mode, "wall"],
+      [threadKey(CPUPROFILE_THREAD), "main"],
     ]),
     samples,
     symbols,

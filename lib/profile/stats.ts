@@ -3,6 +3,7 @@
 import type { Profile, Sample } from "../format/reader.ts";
 import { buildTree, stackGroups, type Tree, type TreeKeys } from "./tree.ts";
 import { parseName } from "./names.ts";
+import { KIND_LETTERS, META, SAMPLE_KIND_LABELS, type SampleKind } from "../contract.ts";
 
 export { displayName, isUnknownFile, location, type ParsedName, parseName } from "./names.ts";
 export type { Tree } from "./tree.ts";
@@ -24,23 +25,7 @@ export interface FlatOptions {
   noNative?: boolean;
 }
 
-/** What a sample was doing, from its innermost frame (META `vmprof_js.kinds`, a letter each). */
-export type SampleKind = "jit" | "interpreter" | "gc" | "native" | "idle";
-
-export const KIND_LETTERS: Record<string, SampleKind> = { J: "jit", I: "interpreter", G: "gc", N: "native", D: "idle" };
-
-/** How the one-line split names each kind. */
-const KIND_LABELS: Record<SampleKind, string> = {
-  jit: "JIT",
-  interpreter: "interpreter",
-  gc: "GC",
-  native: "runtime native",
-  idle: "idle",
-};
-
-/** META keys vmprof-js writes for tiers and kinds (see lib/symbols/symbolize.ts). */
-export const META_TIERS = "vmprof_js.tiers";
-export const META_KINDS = "vmprof_js.kinds";
+export type { SampleKind } from "../contract.ts";
 
 export class Stats {
   profile: Profile;
@@ -64,7 +49,7 @@ export class Stats {
       else canon.set(addr, f);
     }
     const tierOf = new Map<number, string>();
-    const text = this.profile.meta.get(META_TIERS);
+    const text = this.profile.meta.get(META.tiers);
     if (text) {
       try {
         for (const [k, t] of Object.entries(JSON.parse(text) as Record<string, string>)) tierOf.set(Number(k), t);
@@ -83,7 +68,7 @@ export class Stats {
   /** Samples by what they were doing (JIT code, interpreter, GC, runtime native code, idle). */
   kindTotals(): Record<SampleKind, number> {
     const out: Record<SampleKind, number> = { jit: 0, interpreter: 0, gc: 0, native: 0, idle: 0 };
-    const letters = this.profile.meta.get(META_KINDS) ?? "";
+    const letters = this.profile.meta.get(META.activities) ?? "";
     for (let i = 0; i < letters.length; i++) {
       const k = KIND_LETTERS[letters[i]];
       if (k) out[k]++;
@@ -115,7 +100,7 @@ export class Stats {
     if (n === 0) return "";
     return (Object.keys(totals) as SampleKind[])
       .filter((k) => totals[k] > 0)
-      .map((k) => `${KIND_LABELS[k]} ${Math.round((100 * totals[k]) / n)}%`)
+      .map((k) => `${SAMPLE_KIND_LABELS[k]} ${Math.round((100 * totals[k]) / n)}%`)
       .join(" · ");
   }
 
@@ -220,7 +205,7 @@ export class Stats {
   threadNames(): Map<number, string> {
     const out = new Map<number, string>();
     for (const [k, v] of this.profile.meta) {
-      if (k.startsWith("thread:")) out.set(Number(k.slice(7)), v);
+      if (k.startsWith(META.threadPrefix)) out.set(Number(k.slice(META.threadPrefix.length)), v);
     }
     return out;
   }
@@ -230,7 +215,7 @@ export class Stats {
    * are filtered along). For one thread: `stats.filter((s) => s.thread === tid)`.
    */
   filter(keep: (sample: Sample, index: number) => boolean): Stats {
-    const letters = this.profile.meta.get(META_KINDS);
+    const letters = this.profile.meta.get(META.activities);
     const samples: Sample[] = [];
     let kinds = "";
     this.profile.samples.forEach((s, i) => {
@@ -239,7 +224,7 @@ export class Stats {
       if (letters) kinds += letters[i] ?? "";
     });
     const meta = new Map(this.profile.meta);
-    if (letters) meta.set(META_KINDS, kinds);
+    if (letters) meta.set(META.activities, kinds);
     return new Stats({ ...this.profile, samples, meta });
   }
 

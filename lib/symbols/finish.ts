@@ -11,7 +11,8 @@ import { CodeIndex, type CodeRange } from "./code-index.ts";
 import { jitdumpSource, perfMapSource, type SymbolSource } from "./symbol-source.ts";
 import { remapDenoTypeScript } from "./deno/typescript.ts";
 import { locateFunctions } from "./bun/locate.ts";
-import { LLINT_TAG, SP_TAG, symbolize, type SymbolizeOptions, type SymbolizeResult } from "./symbolize.ts";
+import { symbolize, type SymbolizeOptions, type SymbolizeResult } from "./symbolize.ts";
+import { LLINT_TAG, META, SP_TAG } from "../contract.ts";
 
 export interface FinishOptions extends SymbolizeOptions {
   /** Where JSC wrote its jitdump files (Bun). */
@@ -28,16 +29,16 @@ export interface FinishResult extends SymbolizeResult {
 
 /** The symbol source for the process that wrote `raw`. */
 export function sourceFor(raw: Profile, symbolDir?: string): SymbolSource | undefined {
-  const pid = Number(raw.meta.get("pid"));
+  const pid = Number(raw.meta.get(META.pid));
   if (!pid) return undefined;
-  if (raw.meta.get("runtime") === "deno") {
+  if (raw.meta.get(META.runtime) === "deno") {
     const map = perfMapSource(pid, symbolDir ? { dir: symbolDir } : {});
     if (!symbolDir) return map;
     // With --lines, V8's jitdump adds line tables for optimized code to the map's names.
     const dump = jitdumpSource(symbolDir, pid, { quietMs: 0 });
     return { name: "perf map + jitdump", load: () => withPositions(map.load(), dump.load()) };
   }
-  if (raw.meta.get("runtime") === "bun" && symbolDir) return jitdumpSource(symbolDir, pid);
+  if (raw.meta.get(META.runtime) === "bun" && symbolDir) return jitdumpSource(symbolDir, pid);
   return undefined;
 }
 
@@ -135,11 +136,11 @@ export function compiledBeforeStop(ranges: CodeRange[], marker: string | undefin
 
 export function finishLog(spool: string, o: FinishOptions = {}): FinishResult {
   const raw = readLog(spool);
-  const saved = JSON.parse(raw.meta.get("vmprof_js.options") ?? "{}") as SymbolizeOptions;
+  const saved = JSON.parse(raw.meta.get(META.options) ?? "{}") as SymbolizeOptions;
   const source = sourceFor(raw, o.symbolDir);
   const info = readAgentInfo(spool);
   const ranges: CodeRange[] = compiledBeforeStop(source ? source.load() : [], info.stopMarker);
-  if (raw.meta.get("runtime") === "deno") remapDenoTypeScript(ranges);
+  if (raw.meta.get(META.runtime) === "deno") remapDenoTypeScript(ranges);
   // The entry file is missing from the loaded files when the program exits while loading.
   const main = info.main ?? o.program;
   const files = [...new Set([...(info.files ?? []), ...(main ? [main] : [])])];
@@ -147,12 +148,12 @@ export function finishLog(spool: string, o: FinishOptions = {}): FinishResult {
   // Only what the samples hold is named: the rest of the jitdump is never looked at.
   const sampled = sampledCode(raw, index);
   const llintNames = codeBlockNames(info, sampled.codeBlocks);
-  if (raw.meta.get("runtime") === "bun" && files.length) {
+  if (raw.meta.get(META.runtime) === "bun" && files.length) {
     // The sampled ranges, the JIT twins that lend interpreter frames their file, and the
     // module code whose path goes to its anonymous twin (see locateFunctions).
     const twins = new Set(llintNames.values());
     const wanted = ranges.filter((r) => sampled.ranges.has(r) || twins.has(r.name) || r.name === "<module>");
-    locateFunctions(files, wanted, { runtimeVersion: raw.meta.get("runtime_version") });
+    locateFunctions(files, wanted, { runtimeVersion: raw.meta.get(META.runtimeVersion) });
   }
   const result = symbolize(raw, index, {
     native: o.native ?? saved.native,

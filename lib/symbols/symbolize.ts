@@ -10,12 +10,7 @@ import { CodeIndex, type CodeRange } from "./code-index.ts";
 import { nativeFrameName, NativeSymbolizer } from "./elf.ts";
 import { classifyGc, learnGcPcs, type PcInfo, type PcLookup } from "./gc.ts";
 import { isWorkerThread } from "../runtime.ts";
-import { META_KINDS, META_TIERS } from "../profile/stats.ts";
-
-/** Raw frames at or above this carry a JSC interpreter frame's identity (zig/sampler.zig). */
-export const LLINT_TAG = 2 ** 52;
-/** A raw frame in [SP_TAG, LLINT_TAG) is the word at the leaf's [sp] (zig/sampler.zig). */
-export const SP_TAG = 2 ** 51;
+import { ACTIVITY_LETTER, LLINT_TAG, META, SP_TAG } from "../contract.ts";
 
 /** Keys of frames that stand for no code of their own (even, below any real code address). */
 export const SYNTHETIC = {
@@ -187,8 +182,8 @@ function inlinedFrames(
 }
 
 export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = {}): SymbolizeResult {
-  const modules = parseMaps(raw.meta.get("maps"));
-  const deno = raw.meta.get("runtime") === "deno";
+  const modules = parseMaps(raw.meta.get(META.maps));
+  const deno = raw.meta.get(META.runtime) === "deno";
   // V8's runtime-function table names the allocation slow paths that run its GC.
   const natives = new NativeSymbolizer(modules, { v8Runtime: deno });
   const names = new Map<number, string>(); // key -> VIRTUAL_IP name
@@ -218,15 +213,16 @@ export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = 
   // What the innermost frame of a sample was doing (see Stats.kindTotals).
   const kindCache = new Map<number, string>();
   const kindOf = (pc: number): string => {
-    if (pc >= LLINT_TAG) return "I";
+    if (pc >= LLINT_TAG) return ACTIVITY_LETTER.interpreter;
     const r = index.lookup(pc);
     if (r) {
-      if (r.kind === "js") return r.tier === "ignition" || r.tier === "llint" ? "I" : "J";
-      if (r.kind === "interpreter") return "I";
-      if (r.kind === "regexp" || r.kind === "wasm") return "J";
-      return "N"; // builtins and stubs: the runtime's own code
+      if (r.kind === "js") return r.tier === "ignition" || r.tier === "llint" ? ACTIVITY_LETTER.interpreter : ACTIVITY_LETTER.jit;
+      if (r.kind === "interpreter") return ACTIVITY_LETTER.interpreter;
+      if (r.kind === "regexp" || r.kind === "wasm") return ACTIVITY_LETTER.jit;
+      return ACTIVITY_LETTER.native; // builtins and stubs: the runtime's own code
     }
-    return natives.mappingOf(pc) ? "N" : "J"; // anonymous executable memory is JIT code
+    // Anonymous executable memory is JIT code.
+    return natives.mappingOf(pc) ? ACTIVITY_LETTER.native : ACTIVITY_LETTER.jit;
   };
 
   const resolve = (pc: number): number => {
@@ -284,11 +280,13 @@ export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = 
   // GC: learned from this process's own samples, then each sample classified (docs/GC.md).
   const gcLookup = gcPcLookup(index, natives);
   const threadNames = new Map<number, string>();
-  for (const [k, v] of raw.meta) if (k.startsWith("thread:")) threadNames.set(Number(k.slice(7)), v);
-  const pid = Number(raw.meta.get("pid"));
+  for (const [k, v] of raw.meta) {
+    if (k.startsWith(META.threadPrefix)) threadNames.set(Number(k.slice(META.threadPrefix.length)), v);
+  }
+  const pid = Number(raw.meta.get(META.pid));
   // Without a pid (an old raw log) every thread counts as a JS thread.
   const isJsThread = (tid: number) =>
-    !pid || tid === pid || isWorkerThread(raw.meta.get("runtime"), threadNames.get(tid) ?? "");
+    !pid || tid === pid || isWorkerThread(raw.meta.get(META.runtime), threadNames.get(tid) ?? "");
   const gcPcs = learnGcPcs(
     raw.samples.map((x) => ({ stack: x.stack, threadName: threadNames.get(x.thread), jsThread: isJsThread(x.thread) })),
     gcLookup,
@@ -300,10 +298,10 @@ export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = 
   for (const s of raw.samples) {
     if (!o.allThreads && !isJsThread(s.thread)) continue; // sampled only to learn the GC's code
     const leaf = s.stack[s.stack.length - 1];
-    let kind = leaf === undefined ? "N" : kindCache.get(leaf);
+    let kind = leaf === undefined ? ACTIVITY_LETTER.native : kindCache.get(leaf);
     if (kind === undefined) kindCache.set(leaf, kind = kindOf(leaf));
     const gc = classifyGc(s.stack, gcLookup, { threadName: threadNames.get(s.thread), gcPcs }) === "gc";
-    if (gc) kind = "G";
+    if (gc) kind = ACTIVITY_LETTER.gc;
     kinds.push(kind);
     const stack: number[] = [];
     const lines: number[] = [];
@@ -316,7 +314,7 @@ export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = 
         // into JS code, and that function is not already the next frame out.
         pc -= SP_TAG;
         const next = i > 0 ? s.stack[i - 1] : undefined;
-        if (kindOf(leaf) === "J" && index.lookup(leaf)?.kind === "js") continue;
+        if (kindOf(leaf) === ACTIVITY_LETTER.jit && index.lookup(leaf)?.kind === "js") continue;
         const r = index.lookup(pc - 1);
         if (!r || r.kind !== "js" || (next !== undefined && index.lookup(next - 1) === r)) continue;
       }
@@ -354,12 +352,12 @@ export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = 
     bodies.push({ stack, lines, thread: s.thread, rss: s.rss });
   }
 
-  for (const [k, v] of raw.meta) if (k !== "maps") w.meta(k, v);
-  w.meta("named_samples", String(named));
-  w.meta(META_TIERS, JSON.stringify(tierOfKey));
-  w.meta(META_KINDS, kinds.join(""));
+  for (const [k, v] of raw.meta) if (k !== META.maps) w.meta(k, v);
+  w.meta(META.namedSamples, String(named));
+  w.meta(META.tiers, JSON.stringify(tierOfKey));
+  w.meta(META.activities, kinds.join(""));
   // Lines come from optimized code's line tables only: say for how many samples.
-  if (o.lines) w.meta("lines_known", `${withLines}/${bodies.length}`);
+  if (o.lines) w.meta(META.linesKnown, `${withLines}/${bodies.length}`);
   const memory = (flags & Flag.MEMORY) !== 0;
   for (const b of bodies) {
     w.sample(b.stack, b.thread, memory ? b.rss : undefined, o.lines ? b.lines : undefined);

@@ -1,7 +1,7 @@
 // kindOf: what kind of code a frame is (user JS, a JIT tier, interpreter, runtime, native, GC, idle), for colours.
 
 import { parseName } from "../profile/names.ts";
-import { META_KINDS, META_TIERS } from "../profile/stats.ts";
+import { ACTIVITY_LETTER, META, SAMPLE_KINDS } from "../contract.ts";
 
 /**
  * The kinds the viewers colour by, in legend order. The web page receives this list with
@@ -85,7 +85,7 @@ export function kindOf(name: string, info?: FrameInfo): Kind {
  */
 export function frameInfoFromMeta(meta: Map<string, string>): Map<number, FrameInfo> {
   const out = new Map<number, FrameInfo>();
-  const text = meta.get(META_TIERS);
+  const text = meta.get(META.tiers);
   if (!text) return out;
   try {
     for (const [k, tier] of Object.entries(JSON.parse(text) as Record<string, unknown>)) {
@@ -98,13 +98,12 @@ export function frameInfoFromMeta(meta: Map<string, string>): Map<number, FrameI
   return out;
 }
 
-/** What each sample was doing, by the letters of META `vmprof_js.kinds` (Stats.kindTotals), in this order. */
-export const SAMPLE_KINDS = ["jit", "interpreter", "gc", "native", "idle"] as const;
-const SAMPLE_KIND_LETTERS = "JIGND";
+export { SAMPLE_KINDS } from "../contract.ts";
+const SAMPLE_KIND_LETTERS = SAMPLE_KINDS.map((k) => ACTIVITY_LETTER[k]).join("");
 
 /** Per sample, an index into SAMPLE_KINDS (255: unknown); undefined when the log has no such table. */
 export function sampleKindsFromMeta(meta: Map<string, string>, samples: number): Uint8Array | undefined {
-  const letters = meta.get(META_KINDS);
+  const letters = meta.get(META.activities);
   if (letters === undefined || letters.length !== samples || samples === 0) return undefined;
   const out = new Uint8Array(samples);
   for (let i = 0; i < samples; i++) {

@@ -2,6 +2,7 @@
 
 import { readFileSync } from "node:fs";
 import { LINES, MEMORY, REAL_TIME } from "../format/constants.ts";
+import { META } from "../contract.ts";
 import { location, parseName } from "../profile/names.ts";
 import type { FlatRow, Stats } from "../profile/stats.ts";
 import { byCountDesc, type Tree } from "../profile/tree.ts";
@@ -283,7 +284,7 @@ export function renderSummary(stats: Stats, o: SummaryOptions = {}): string {
   const periodMs = Number((p.periodUsec / 1000).toFixed(3));
   const seconds = stats.durationSeconds();
   const threads = stats.threads().size;
-  const dropped = Number(stats.getMeta("dropped", "0")) || 0;
+  const dropped = Number(stats.getMeta(META.dropped, "0")) || 0;
   const over = seconds === undefined ? "" : ` over ${seconds.toFixed(2)} s`;
   const lines = [
     `vmprof-js: ${n} ${n === 1 ? "sample" : "samples"}${over} (period ${periodMs} ms, mode ${mode}), ` +

@@ -12,8 +12,8 @@
 
 import type { Profile } from "../format/reader.ts";
 import { MEMORY, REAL_TIME } from "../format/constants.ts";
-import { META_KINDS, META_TIERS } from "../profile/stats.ts";
-import { frameInfoFromMeta, KINDS, kindOf, SAMPLE_KINDS, sampleKindsFromMeta } from "./kinds.ts";
+import { META, SAMPLE_KIND_LABELS, SAMPLE_KINDS, threadKey } from "../contract.ts";
+import { frameInfoFromMeta, KINDS, kindOf, sampleKindsFromMeta } from "./kinds.ts";
 
 export const WEB_MAGIC = "VMPW";
 export const WEB_FORMAT = 1;
@@ -55,6 +55,8 @@ export interface WebHeader {
   kinds: readonly string[];
   /** What sampleKind values (when present) stand for: the log's per-sample kinds (Stats.kindTotals). */
   sampleKinds: readonly string[];
+  /** How the page names each of sampleKinds (Stats.splitLine's words). */
+  sampleKindLabels: readonly string[];
   sections: WebSection[];
 }
 
@@ -218,7 +220,7 @@ export function encodeWebProfile(profile: Profile, label: string): Uint8Array {
   for (const t of columns.sampleThread) counts[t]++;
   const threads = threadIds.map((id, i) => ({
     id,
-    name: profile.meta.get(`thread:${id}`) ?? "",
+    name: profile.meta.get(threadKey(id)) ?? "",
     samples: counts[i],
   }));
 
@@ -232,7 +234,7 @@ export function encodeWebProfile(profile: Profile, label: string): Uint8Array {
   const sampleKind = sampleKindsFromMeta(profile.meta, profile.samples.length);
   if (sampleKind) parts.push({ name: "sampleKind", type: "u8", data: sampleKind });
   // The tables that became columns would only weigh the header down (a letter per sample).
-  const meta = Object.fromEntries([...profile.meta].filter(([k]) => k !== META_TIERS && k !== META_KINDS));
+  const meta = Object.fromEntries([...profile.meta].filter(([k]) => k !== META.tiers && k !== META.activities));
 
   const header: WebHeader = {
     format: WEB_FORMAT,
@@ -255,6 +257,7 @@ export function encodeWebProfile(profile: Profile, label: string): Uint8Array {
     frameTier,
     kinds: KINDS,
     sampleKinds: SAMPLE_KINDS,
+    sampleKindLabels: SAMPLE_KINDS.map((k) => SAMPLE_KIND_LABELS[k]),
     sections: [],
   };
   // The section offsets depend on the header's length, which depends on the offsets:

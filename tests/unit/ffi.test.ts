@@ -8,7 +8,8 @@ import process from "node:process";
 import { test } from "../harness.ts";
 import { VmprofError } from "../../lib/errors.ts";
 import { locateLibrary } from "../../lib/ffi/locate.ts";
-import { CONFIG_SIZE, decodeStats, encodeConfig, STATS_SIZE } from "../../lib/ffi/native.ts";
+import { decodeStats, encodeConfig } from "../../lib/ffi/native.ts";
+import { CONFIG_SIZE, STATS_SIZE } from "../../lib/contract.ts";
 import { loadNative } from "../../lib/ffi/load.ts";
 
 test("locator: VMPROF_LIB wins, then the built library, else how to build", () => {

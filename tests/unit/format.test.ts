@@ -65,7 +65,7 @@ test("round trip: header, time, meta, symbols, samples, trailer", () => {
   assert.equal(p.truncatedBytes, 0);
 });
 
-test("writer byte layout follows FORMAT.md", () => {
+test("writer byte layout follows docs/FORMAT.md", () => {
   const w = new LogWriter();
   w.header({ periodUsec: 990, flags: MEMORY, interpName: "bun" });
   const head = w.length;

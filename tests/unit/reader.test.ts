@@ -11,7 +11,8 @@ import { VmprofError } from "../../lib/errors.ts";
 import { LINES, MEMORY, RPYTHON } from "../../lib/format/constants.ts";
 import { parseLog, type Profile, readLog, type Sample } from "../../lib/format/reader.ts";
 import { LogWriter } from "../../lib/format/writer.ts";
-import { META_TIERS, Stats, type Tree } from "../../lib/profile/stats.ts";
+import { Stats, type Tree } from "../../lib/profile/stats.ts";
+import { META } from "../../lib/contract.ts";
 
 const START = 1764090000123456;
 const END = START + 2_500_000;
@@ -202,7 +203,7 @@ test("trees and flat tables count samples that share a stack array as one by one
   for (const flags of [0, LINES]) {
     const w = new LogWriter();
     w.header({ periodUsec: 990, flags, interpName: "deno" });
-    w.meta(META_TIERS, JSON.stringify({ [B]: "turbofan", [C]: "ignition" }));
+    w.meta(META.tiers, JSON.stringify({ [B]: "turbofan", [C]: "ignition" }));
     w.symbol(A, "js:main:1:/a.ts");
     w.symbol(B, "js:fib:2:/a.ts");
     w.symbol(C, "js:fib:2:/a.ts"); // fib in another tier: one function

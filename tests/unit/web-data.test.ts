@@ -5,7 +5,8 @@ import { test } from "../harness.ts";
 import { MEMORY } from "../../lib/format/constants.ts";
 import { parseLog, type Profile } from "../../lib/format/reader.ts";
 import { LogWriter } from "../../lib/format/writer.ts";
-import { META_KINDS, META_TIERS, Stats } from "../../lib/profile/stats.ts";
+import { Stats } from "../../lib/profile/stats.ts";
+import { META } from "../../lib/contract.ts";
 import { buildTree, type Tree } from "../../lib/profile/tree.ts";
 import { encodeWebProfile } from "../../lib/view/web-data.ts";
 import { frameInfoFromMeta, KINDS, kindOf, sampleKindsFromMeta } from "../../lib/view/kinds.ts";
@@ -35,8 +36,8 @@ function knownProfile(): Profile {
     meta: [
       ["thread:1", "main"],
       ["thread:2", "worker-1"],
-      [META_TIERS, JSON.stringify({ [FIB]: "ignition", [FIB2]: "turbofan" })],
-      [META_KINDS, "JJJJJIJNDGXJ"], // one letter a sample; X is unknown
+      [META.tiers, JSON.stringify({ [FIB]: "ignition", [FIB2]: "turbofan" })],
+      [META.activities, "JJJJJIJNDGXJ"], // one letter a sample; X is unknown
     ],
     extra: (w, add) => {
       w.symbol(EVIL, "js:<img src=x onerror=alert(1)>:2:/app/<b>.ts");
@@ -119,8 +120,8 @@ test("sample kinds: the log's letters become a column, counted under filters", (
   // jit, interpreter, gc, native, idle; the X is in no column.
   assert.deepEqual([...model.sampleKindCounts(ALL)!], [7, 1, 1, 1, 1]);
   assert.deepEqual([...model.sampleKindCounts({ thread: 0, from: 5, to: 10 })!], [1, 1, 0, 1, 1], "thread index 0 (tid 1)");
-  assert.equal(sampleKindsFromMeta(new Map([[META_KINDS, "JJ"]]), 3), undefined, "a table of the wrong length is ignored");
-  assert.deepEqual([...sampleKindsFromMeta(new Map([[META_KINDS, "JIGNDx"]]), 6)!], [0, 1, 2, 3, 4, 255]);
+  assert.equal(sampleKindsFromMeta(new Map([[META.activities, "JJ"]]), 3), undefined, "a table of the wrong length is ignored");
+  assert.deepEqual([...sampleKindsFromMeta(new Map([[META.activities, "JIGNDx"]]), 6)!], [0, 1, 2, 3, 4, 255]);
 });
 
 test("flat: self and total per function equal Stats.flat (show flat numbers)", () => {
@@ -213,10 +214,10 @@ test("kinds: kindOf by name and tier, frameInfoFromMeta, the split", () => {
   assert.equal(kindOf("py:main:3:/app/x.py"), "code");
   assert.equal(kindOf("0x4000"), "other");
   assert.deepEqual(
-    frameInfoFromMeta(new Map([[META_TIERS, '{"16": "maglev", "x": "y", "32": 5}'], ["thread:1", "main"]])),
+    frameInfoFromMeta(new Map([[META.tiers, '{"16": "maglev", "x": "y", "32": 5}'], ["thread:1", "main"]])),
     new Map([[16, { tier: "maglev" }]]),
   );
-  assert.deepEqual(frameInfoFromMeta(new Map([[META_TIERS, "{not json"]])), new Map());
+  assert.deepEqual(frameInfoFromMeta(new Map([[META.tiers, "{not json"]])), new Map());
   const t = model.tree(ALL, false);
   const split = kindSplit(t, KINDS.length);
   assert.equal(split[KINDS.indexOf("optimized")], 0, "fib2 is never innermost");

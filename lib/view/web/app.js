@@ -33,8 +33,6 @@ const KIND_STYLE = {
   idle: { h: 0, s: 0, l: 80, label: "idle" },
   other: { h: 30, s: 12, l: 66, label: "other" },
 };
-/** Names of the per-sample kinds, as Stats.splitLine writes them. */
-const SAMPLE_KIND_LABELS = { jit: "JIT", interpreter: "interpreter", gc: "GC", native: "runtime native", idle: "idle" };
 const ROOT_COLOR = "#d6d6dc";
 const DIM_COLOR = "#ececef";
 
@@ -364,7 +362,8 @@ function renderSplit() {
   const byKind = model.sampleKindCounts(filter());
   if (byKind !== undefined) {
     const n = byKind.reduce((a, b) => a + b, 0);
-    const parts = model.header.sampleKinds.map((k, i) => [SAMPLE_KIND_LABELS[k] ?? k, byKind[i]]).filter(([, c]) => c > 0);
+    const labels = model.header.sampleKindLabels ?? [];
+    const parts = model.header.sampleKinds.map((k, i) => [labels[i] ?? k, byKind[i]]).filter(([, c]) => c > 0);
     $("kind-split").textContent = parts.map(([k, c]) => `${k} ${pct(c, n)}`).join(" · ");
   }
   $("kind-split").hidden = byKind === undefined;
