@@ -1,6 +1,7 @@
 // Native frame names from ELF symbol tables (.symtab, .dynsym): pc → module, function and offset, for `-n` profiles.
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { basename } from "node:path";
+import { cached, cacheDir } from "./cache.ts";
 
 /** A function symbol of a module, in the module's own virtual addresses (what `nm`/`objdump` show). */
 export interface ElfSymbol {
@@ -411,19 +412,21 @@ const v8Cache = new Map<string, ElfSymbol[]>();
  * code: up to the next 16-byte aligned function start (after int3 padding or at a
  * `push rbp; mov rbp, rsp` prologue). Empty for modules without V8 or on any doubt; cached.
  */
-export function v8RuntimeFunctions(path: string): ElfSymbol[] {
+export function v8RuntimeFunctions(path: string, dir = cacheDir()): ElfSymbol[] {
   let out = v8Cache.get(path);
   if (out) return out;
-  out = [];
-  let fd = -1;
-  try {
-    fd = openSync(path, "r");
-    out = readV8Runtime(fd, fstatSync(fd).size);
-  } catch {
-    out = [];
-  } finally {
-    if (fd >= 0) closeSync(fd);
-  }
+  // The same for every run of one binary: read once and kept in the user's cache (cache.ts).
+  out = cached(dir, "v8-runtime", path, "", () => {
+    let fd = -1;
+    try {
+      fd = openSync(path, "r");
+      return readV8Runtime(fd, fstatSync(fd).size);
+    } catch {
+      return [];
+    } finally {
+      if (fd >= 0) closeSync(fd);
+    }
+  });
   v8Cache.set(path, out);
   return out;
 }
