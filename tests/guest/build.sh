@@ -23,8 +23,9 @@ project=(cli.ts mod.ts lib examples tests/digest.ts tests/harness.ts tests/sampl
 mapfile -t files < <(find "${project[@]}" -type f | sort)
 
 # Shared libraries and the dynamic loader, as ldd lists them for every binary we run.
-mapfile -t libs < <(for b in "$busybox" "$deno" "$bun" zig-out/bin/vmprof-test zig-out/lib/libvmprof.so; do ldd "$b" 2>/dev/null; done |
+mapfile -t libs < <(for b in "$busybox" "$deno" "$bun" zig-out/bin/vmprof-test zig-out/lib/libvmprof.so; do ldd "$b" 2>/dev/null || true; done |
   grep -oE '/[^ ]+\.so[^ ]*' | sort -u)
+printf '%s\n' "${libs[@]}" | grep -q '/ld-linux' || { echo "build.sh: ldd found no dynamic loader for deno and bun" >&2; exit 2; }
 
 # Cache key: path, size and mtime of every input.
 key=$({ stat -L -c '%n %s %Y' "$busybox" "$deno" "$bun" "${libs[@]}" "${files[@]}" "$0"; } | sha256sum | cut -c1-16)

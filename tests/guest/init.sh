@@ -81,7 +81,7 @@ if wanted zig-tests; then
   run zig-tests 150 zig-out/bin/vmprof-test
   summary=$(grep -E 'passed|failed|skipped' /tmp/zig-tests.out | tail -n 1)
   pkuskip=$(grep -iE 'pku|pkey|exec' /tmp/zig-tests.out | grep -E 'SKIP' | head -n 2 | tr '\n' ' ')
-  failed=$(grep -E 'FAIL|panic|error:' /tmp/zig-tests.out | head -n 3 | tr '\n' ' ')
+  failed=$(grep -E 'FAIL|Segmentation fault|Illegal instruction|Bus error|panic' /tmp/zig-tests.out | head -n 3 | tr '\n' ' ')
   if [ "$rc" -ne 0 ]; then report zig-tests fail "$why in $secs s: ${failed}${summary:-$(lastlines zig-tests 3)}"
   elif [ -n "$pkuskip" ]; then report zig-tests fail "a PKU test skipped on a CPU with OSPKE: $pkuskip"
   else report zig-tests ok "$summary ($secs s)"; fi

@@ -24,18 +24,19 @@ child.stderr.on("data", (b) => (err += b));
 const exited = new Promise<{ code: number | null; signal: string | null }>((done) => child.on("exit", (code, signal) => done({ code, signal })));
 const within = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<undefined>((r) => setTimeout(() => r(undefined), ms))]);
 
-const ready = await within(new Promise<true>((done) => {
-  const poll = setInterval(() => {
-    if (out.includes("ready")) {
-      clearInterval(poll);
-      done(true);
-    }
-  }, 20);
-}), READY_MS);
+let poll: ReturnType<typeof setInterval> | undefined;
+const ready = await within(Promise.race([
+  new Promise<true>((done) => {
+    poll = setInterval(() => out.includes("ready") && done(true), 20);
+  }),
+  exited.then(() => false), // ended before it was ready (a crash)
+]), READY_MS);
+clearInterval(poll);
 const readyMs = Math.round(performance.now() - started);
 const result: Record<string, unknown> = { ok: false, readyMs };
 if (!ready) {
-  result.error = `no "ready" within ${READY_MS} ms`;
+  const end = child.exitCode !== null || child.signalCode !== null;
+  result.error = end ? `ended before it was ready (status ${child.exitCode}, signal ${child.signalCode})` : `no "ready" within ${READY_MS} ms`;
 } else {
   await within(exited, RUN_MS);
   child.kill("SIGINT");
