@@ -497,11 +497,46 @@ export function describeMode(opts: Options): string {
     (opts.period === undefined ? " (default; --cpu-prof 1 ms)" : ` (--cpu-prof-interval ${Math.round(period * 1e6)} µs)`);
 }
 
+/** How far above plain a whole-command overhead must be to stand out of this machine's noise, %. */
+export const NOISE_PERCENT = 3;
+
+/**
+ * The user's wait: whole-command wall time, start to exit, of vmprof-js (`cli.ts -o`: CLI
+ * start-up, the program, naming, writing the log) and of `--cpu-prof` (the program and
+ * writing its profile), against the plain run of the same round.
+ */
+function wholeCommandTable(r: RuntimeReport, variants: VariantId[]): string[] {
+  if (!variants.includes("vmprof") && !variants.includes("cpuprof")) return [];
+  const lines = [
+    "**The user's wait**: whole command, start to exit (naming and writing the profile included), median of paired ratios (min..max):",
+    "",
+    "| workload | plain wall ms | vmprof-js | --cpu-prof | vmprof-js ÷ --cpu-prof | naming after exit |",
+    "|---|---:|---:|---:|---:|---:|",
+  ];
+  for (const w of r.workloads) {
+    const v = w.wallOverhead.vmprof?.median, c = w.wallOverhead.cpuprof?.median;
+    const ratio = v === undefined || c === undefined ? "—" : c <= NOISE_PERCENT ? "(--cpu-prof within noise)" : (v / c).toFixed(2);
+    const plainWall = median(r.runs.filter((x) => x.workload === w.workload && x.variant === "plain").map((x) => x.wallMs));
+    lines.push(
+      `| ${WORKLOAD_LABEL[w.workload]} | ${plainWall.toFixed(0)} | ${spread(w.wallOverhead.vmprof)} | ${spread(w.wallOverhead.cpuprof)} | ${ratio} | ` +
+        `${w.finishMs === undefined ? "—" : `${(w.finishMs / 1000).toFixed(2)} s`} |`,
+    );
+  }
+  const med = (xs: (number | undefined)[]) => {
+    const d = xs.filter((x): x is number => x !== undefined);
+    return d.length ? signed(median(d)) : "—";
+  };
+  lines.push(`| **median program** | | **${med(r.workloads.map((w) => w.wallOverhead.vmprof?.median))}** | **${med(r.workloads.map((w) => w.wallOverhead.cpuprof?.median))}** | | |`);
+  return lines;
+}
+
 export function runtimeTable(rt: RuntimeName, r: RuntimeReport, opts: Options): string {
   const variants = variantsOn(rt, opts).filter((v) => v !== "plain");
   const rounds = new Set(r.runs.map((x) => x.round)).size;
   const lines = [
     `### ${rt} ${r.version}: ${describeMode(opts)}, ${rounds} round${rounds === 1 ? "" : "s"}, --scale ${opts.scale}`,
+    "",
+    ...wholeCommandTable(r, variants),
     "",
     "In-program overhead, median of paired ratios (min..max):",
     "",
