@@ -54,7 +54,7 @@ lastlines() { tail -n "${2:-3}" "/tmp/$1.out" | tr '\n' ' '; }
 # digest RUNTIME LOG: reads the log back with tests/digest.ts; sets samples, fns (named functions)
 digest() {
   samples=0 fns=""
-  if [ "$1" = deno ]; then timeout 90 deno run -A tests/digest.ts "$2"; else timeout 90 bun tests/digest.ts "$2"; fi >/tmp/digest.json 2>/tmp/digest.err
+  if [ "$1" = deno ]; then timeout 60 deno run -A tests/digest.ts "$2"; else timeout 60 bun tests/digest.ts "$2"; fi >/tmp/digest.json 2>/tmp/digest.err
   samples=$(grep -oE '"samples":[0-9]+' /tmp/digest.json | head -n 1 | cut -d: -f2)
   [ -n "$samples" ] || { samples=0; fns="unreadable log: $(tail -n 2 /tmp/digest.err | tr '\n' ' ')"; return; }
   fns=$(grep -oE '"[A-Za-z_<>][^"(]* \(/vmprof/[^")]*\)"' /tmp/digest.json | sed -E 's/^"([^ ]*) .*/\1/' | head -n 8 | tr '\n' ' ')
@@ -78,7 +78,7 @@ fi
 
 # 2. The Zig unit tests (an execute-only page and a pkey_alloc page, sampled thousands of times).
 if wanted zig-tests; then
-  run zig-tests 150 zig-out/bin/vmprof-test
+  run zig-tests 90 zig-out/bin/vmprof-test
   summary=$(grep -E 'passed|failed|skipped' /tmp/zig-tests.out | tail -n 1)
   pkuskip=$(grep -iE 'pku|pkey|exec' /tmp/zig-tests.out | grep -E 'SKIP' | head -n 2 | tr '\n' ' ')
   failed=$(grep -E 'FAIL|Segmentation fault|Illegal instruction|Bus error|panic' /tmp/zig-tests.out | head -n 3 | tr '\n' ' ')
@@ -91,7 +91,7 @@ fi
 cli_check() { # cli_check NAME RUNTIME LOG CMD...
   name=$1 rt=$2 log=$3
   shift 3
-  run "$name" 150 "$@"
+  run "$name" 90 "$@"
   if [ "$rc" -ne 0 ]; then report "$name" fail "$why in $secs s: $(lastlines "$name")"; return; fi
   digest "$rt" "$log"
   case "$fns" in
@@ -104,7 +104,7 @@ wanted bun-cli && cli_check bun-cli bun /tmp/b.log bun cli.ts -o /tmp/b.log exam
 
 # 5. The library API (mod.ts enable/disable) on Deno, started with the flags for names only.
 if wanted deno-api; then
-  run deno-api 150 deno run -A --v8-flags=--perf-basic-prof,--interpreted-frames-native-stack,--logfile=/dev/null \
+  run deno-api 90 deno run -A --v8-flags=--perf-basic-prof,--interpreted-frames-native-stack,--logfile=/dev/null \
     tests/fixtures/api-user.ts /tmp/a.log
   out=$(grep -E '^\{' /tmp/deno-api.out | tail -n 1)
   if [ "$rc" -ne 0 ] || [ -z "$out" ]; then report deno-api fail "$why in $secs s: $(lastlines deno-api)"
@@ -117,7 +117,7 @@ fi
 
 # 6. The FFI unit tests (died of SIGSEGV on PKU machines).
 if wanted deno-ffi-unit; then
-  run deno-ffi-unit 150 deno run -A tests/unit/ffi.test.ts
+  run deno-ffi-unit 90 deno run -A tests/unit/ffi.test.ts
   oks=$(grep -cE '^ok ' /tmp/deno-ffi-unit.out)
   bad=$(grep -E '^not ok ' /tmp/deno-ffi-unit.out | head -n 3 | tr '\n' ' ')
   if [ "$rc" -ne 0 ] || [ -n "$bad" ] || [ "$oks" -eq 0 ]; then report deno-ffi-unit fail "$why in $secs s, $oks ok; $bad $(lastlines deno-ffi-unit)"
@@ -126,7 +126,7 @@ fi
 
 # 7. Ctrl-C: SIGINT to the CLI while the program runs; it must end in bounded time, log kept.
 if wanted deno-ctrl-c; then
-  run deno-ctrl-c 150 bun tests/guest/sigint.ts /tmp/c.log
+  run deno-ctrl-c 120 bun tests/guest/sigint.ts /tmp/c.log
   out=$(grep -E '^\{' /tmp/deno-ctrl-c.out | tail -n 1)
   case "$out" in
     *'"ok":true'*)

@@ -55,7 +55,8 @@ function kernel() {
 
 /** KVM only where the host itself has PKU and offers it; TCG's `-cpu max` has PKU anywhere. */
 function accelerators() {
-  const tcg = ["-accel", "tcg", "-cpu", "max"];
+  // VMPROF_GUEST_QEMU_CPU (say max,-pku) tries another guest CPU.
+  const tcg = ["-accel", "tcg", "-cpu", process.env.VMPROF_GUEST_QEMU_CPU ?? "max"];
   let hostPku = false;
   try {
     const flags = new Set((readFileSync("/proc/cpuinfo", "utf8").split("\n").find((l) => l.startsWith("flags")) ?? "").split(/\s+/));
@@ -166,7 +167,8 @@ t.test("PKU checks in a QEMU guest with memory protection keys", async (t) => {
   }
   const flags = /^VMPROF-GUEST-CPUFLAGS (.*)$/m.exec(run.out)?.[1];
   const cpu = /^VMPROF-GUEST-CPU (.*)$/m.exec(run.out)?.[1];
-  if (cpu) t.comment(`guest: ${cpu}`);
+  const booted = /VMPROF-GUEST-BOOTED (\S+)/.exec(run.out)?.[1];
+  if (cpu) t.comment(`guest: ${cpu}; /init started ${booted} s after boot`);
   if (flags) t.comment(`guest cpu flags: ${flags}`);
   const lines = new Map();
   for (const m of run.out.matchAll(/VMPROF-GUEST (\S+) (ok|fail|skip) ?(.*)$/gm)) lines.set(m[1], { status: m[2], detail: m[3].trim() });

@@ -11,7 +11,7 @@ import process from "node:process";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const log = process.argv[2] ?? "/tmp/c.log";
-const READY_MS = 90_000, RUN_MS = 3_000, STOP_MS = 30_000;
+const READY_MS = 60_000, RUN_MS = 3_000, STOP_MS = 30_000;
 
 const started = performance.now();
 const child = spawn(join(root, "node_modules/.bin/deno"), ["run", "-A", join(root, "cli.ts"), "-o", log, join(root, "tests/fixtures/exits.ts"), "hang"], {
