@@ -101,19 +101,34 @@ for (const s of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   });
 }
 
+/**
+ * Runs qemu under coreutils timeout (the hard limit, $1 s) and ends it as soon as its stdin
+ * closes: that is, when this test process ends, even by SIGKILL without its exit handler.
+ */
+const WRAPPER = `
+exec 3<&0
+timeout -k 5 "$1" "\${@:2}" </dev/null &
+q=$!
+{ read -r _ <&3; kill -TERM "$q" 2>/dev/null; } &
+w=$!
+wait "$q"
+rc=$?
+kill "$w" 2>/dev/null
+exit "$rc"
+`;
+
 /** Boots the guest once; resolves with its console output and how it ended. */
 function boot(initrd, accel, dir) {
   const pidfile = join(dir, `qemu-${accel[0]}.pid`);
   const args = [
-    "-k", "5", String(GUEST_SECONDS), "qemu-system-x86_64", ...accel[1], "-smp", "2", "-m", "3G",
+    "-c", WRAPPER, "vmprof-guest", String(GUEST_SECONDS), "qemu-system-x86_64", ...accel[1], "-smp", "2", "-m", "3G",
     "-kernel", kernel(), "-initrd", initrd,
     "-append", `console=ttyS0 rdinit=/init quiet panic=-1${process.env.VMPROF_GUEST_ONLY ? ` vmprof_only=${process.env.VMPROF_GUEST_ONLY}` : ""}`,
     "-nographic", "-no-reboot", "-monitor", "none", "-nic", "none", "-pidfile", pidfile,
   ];
   return new Promise((resolve) => {
     const started = Date.now();
-    // coreutils timeout: qemu ends even if this process dies without its exit handler.
-    const child = spawn("timeout", args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("bash", args, { stdio: ["pipe", "pipe", "pipe"] });
     const guest = { pid: child.pid, pidfile };
     running.add(guest);
     let out = "";
