@@ -16,6 +16,13 @@ for f in "$deno" "$bun" zig-out/lib/libvmprof.so zig-out/bin/vmprof-test; do
   [ -f "$f" ] || { echo "build.sh: missing $f (npm ci; bash scripts/build.sh && bash scripts/zig.sh build test-bin)" >&2; exit 2; }
 done
 
+# The guest tests what was built: refuse a library or test binary older than its sources.
+newer=$(find zig build.zig -name '*.zig' \( -newer zig-out/lib/libvmprof.so -o -newer zig-out/bin/vmprof-test \) | head -n 1)
+if [ -n "$newer" ]; then
+  echo "build.sh: $newer is newer than zig-out/ (bash scripts/build.sh && bash scripts/zig.sh build test-bin)" >&2
+  exit 2
+fi
+
 # Project files the guest checks use, relative to the root (the guest mirrors the layout at /vmprof).
 project=(cli.ts mod.ts lib examples tests/digest.ts tests/harness.ts tests/samples.ts tests/unit/ffi.test.ts
   tests/fixtures/api-user.ts tests/fixtures/exits.ts tests/guest/init.sh tests/guest/sigint.ts
@@ -33,8 +40,10 @@ out="$cache/$key/initrd.cpio"
 if [ -f "$out" ]; then echo "$out"; exit 0; fi
 
 mkdir -p "$cache"
-# Keep one image only (each is ~220 MB).
-find "$cache" -mindepth 1 -maxdepth 1 -type d ! -name "$key" -exec rm -rf {} +
+# Keep one image only (each is ~220 MB): others older than 10 minutes (a run beside this
+# one may be about to boot its own), and staging left by a killed build.
+find "$cache" -mindepth 1 -maxdepth 1 -type d ! -name "$key" ! -name 'stage.*' -mmin +10 -exec rm -rf {} +
+find "$cache" -mindepth 1 -maxdepth 1 -type d -name 'stage.*' -mmin +60 -exec rm -rf {} +
 stage=$(mktemp -d "$cache/stage.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 put() { # put SRC DEST: a copy (following symlinks), keeping the mode
