@@ -1,20 +1,19 @@
 // Runs the benchmark suite in its quick mode (bench/run.ts --quick): every part must run on both runtimes and report real measurements, and bad options must be refused.
 import t from "tap";
-import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { DENO, ROOT, tempDir } from "./helpers.mjs";
+import { DENO, ROOT, run, tempDir } from "./helpers.mjs";
 
 const RUN = join(ROOT, "bench", "run.ts");
 const WORKLOADS = ["terser", "typescript", "parser", "markdown"];
 
 t.test("bad options are refused with one line and status 2", async (t) => {
   for (const args of [["--runs", "0"], ["--only", "nonsense"], ["--runtime", "node"]]) {
-    const r = spawnSync(DENO, ["run", "-A", RUN, ...args], { cwd: ROOT, encoding: "utf8" });
+    const r = await run(DENO, ["run", "-A", RUN, ...args]);
     t.equal(r.status, 2, `${args.join(" ")}: status 2`);
     t.match(r.stderr.split("\n")[0], /^run\.ts: /, `${args.join(" ")}: says what is wrong`);
   }
-  const o = spawnSync(DENO, ["run", "-A", join(ROOT, "bench", "overhead.ts"), "--workloads", "nope"], { cwd: ROOT, encoding: "utf8" });
+  const o = await run(DENO, ["run", "-A", join(ROOT, "bench", "overhead.ts"), "--workloads", "nope"]);
   t.equal(o.status, 2, "overhead.ts --workloads nope: status 2");
   t.match(o.stderr, /unknown "nope"/);
 });
@@ -22,7 +21,7 @@ t.test("bad options are refused with one line and status 2", async (t) => {
 t.test("bench/run.ts --quick runs every part on both runtimes", async (t) => {
   const out = tempDir();
   t.teardown(() => rmSync(out, { recursive: true, force: true }));
-  const r = spawnSync(DENO, ["run", "-A", RUN, "--quick", "--out", out], { cwd: ROOT, encoding: "utf8", timeout: 900_000 });
+  const r = await run(DENO, ["run", "-A", RUN, "--quick", "--out", out], { timeout: 480_000 });
   t.equal(r.status, 0, "exit status 0", { stderr: r.stderr.slice(-3000) });
   const md = readFileSync(join(out, "bench.md"), "utf8");
   const report = JSON.parse(readFileSync(join(out, "bench.json"), "utf8"));

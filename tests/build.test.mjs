@@ -1,9 +1,8 @@
 // The built library runs on any x86_64 CPU: it holds no instruction beyond the baseline
 // (x86-64 v1: SSE2), so a library built on an AVX-512 machine cannot die of SIGILL elsewhere.
 import t from "tap";
-import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { ROOT } from "./helpers.mjs";
+import { ROOT, run } from "./helpers.mjs";
 
 const LIB = process.env.VMPROF_LIB || join(ROOT, "zig-out/lib/libvmprof.so");
 
@@ -30,8 +29,8 @@ const BEYOND_BASELINE = new Set([
 ]);
 
 /** Instructions of `lib` beyond the baseline: [{ address, text }]. */
-function beyondBaseline(lib) {
-  const r = spawnSync("objdump", ["-d", "--no-show-raw-insn", lib], { encoding: "utf8", maxBuffer: 256 << 20, timeout: 60_000 });
+async function beyondBaseline(lib) {
+  const r = await run("objdump", ["-d", "--no-show-raw-insn", lib], { timeout: 30_000 }); // ~0.2 s
   if (r.status !== 0) throw new Error(`objdump failed: ${r.stderr}`);
   const found = [];
   for (const line of r.stdout.split("\n")) {
@@ -45,18 +44,18 @@ function beyondBaseline(lib) {
   return found;
 }
 
-t.test("the library holds no instruction beyond x86-64 baseline", (t) => {
-  const found = beyondBaseline(LIB);
+t.test("the library holds no instruction beyond x86-64 baseline", async (t) => {
+  const found = await beyondBaseline(LIB);
   t.same(found.slice(0, 10), [], `${found.length} instructions beyond baseline in ${LIB}`);
   t.end();
 });
 
-t.test("the check finds AVX in a library built for a CPU that has it", (t) => {
+t.test("the check finds AVX in a library built for a CPU that has it", async (t) => {
   // Build for an explicit AVX2 CPU into a scratch prefix: the check must see its instructions.
   const prefix = join(ROOT, "zig-out", "check-avx2");
-  const r = spawnSync("bash", ["scripts/zig.sh", "build", "-Dcpu=haswell", "--prefix", prefix], { cwd: ROOT, encoding: "utf8", timeout: 300_000 });
+  const r = await run("bash", ["scripts/zig.sh", "build", "-Dcpu=haswell", "--prefix", prefix], { timeout: 100_000 });
   t.equal(r.status, 0, "the haswell build succeeds", { output: r.stderr.slice(-1000) });
-  const found = beyondBaseline(join(prefix, "lib/libvmprof.so"));
+  const found = await beyondBaseline(join(prefix, "lib/libvmprof.so"));
   t.ok(found.length > 0, `a haswell build holds ${found.length} instructions beyond baseline`);
   t.end();
 });

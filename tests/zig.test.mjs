@@ -1,9 +1,8 @@
 // Runs the Zig unit tests of the native sampler (ring, record encoding, procfs helpers).
 import t from "tap";
-import { spawnSync } from "node:child_process";
-import { ROOT } from "./helpers.mjs";
+import { run } from "./helpers.mjs";
 
-const r = spawnSync("bash", ["scripts/zig.sh", "build", "test", "--summary", "all"], { cwd: ROOT, encoding: "utf8" });
+const r = await run("bash", ["scripts/zig.sh", "build", "test", "--summary", "all"], { timeout: 100_000 });
 const out = r.stdout + r.stderr;
 t.equal(r.status, 0, "zig build test passes", { output: out.slice(-2000) });
 const m = /(\d+)\/(\d+) tests passed/.exec(out);

@@ -11,10 +11,10 @@ for (const runtime of ["deno", "bun"]) {
     t.test(`${runtime} ${mode}: 3:1 split`, async (t) => {
       const log = join(tempDir(), "split.log");
       const args = ["-o", log, ...(mode === "wall" ? ["--real-time"] : []), fixture, "2"];
-      const r = cli(runtime, args);
+      const r = await cli(runtime, args);
       t.equal(r.status, 0, "exit status 0", { stderr: r.stderr });
       const truth = JSON.parse(r.stdout.trim().split("\n").pop());
-      const d = digest(runtime, log);
+      const d = await digest(runtime, log);
       t.ok(d.complete, "log has a trailer");
       t.ok(d.samples > 1000, `enough samples (${d.samples})`);
       const heavy = Object.entries(d.functions).find(([n]) => n.startsWith("heavy "))?.[1];

@@ -1,9 +1,8 @@
 // The library API (mod.ts) on both runtimes: enable(path) … disable(), readProfile, the tree
 // with vmprof's fuzzy lookup, stop/startSampling; and a clear error when names are impossible.
 import t from "tap";
-import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { BUN, DENO, ROOT, tempDir } from "../helpers.mjs";
+import { BUN, DENO, ROOT, run as runChild, tempDir } from "../helpers.mjs";
 
 const user = join(ROOT, "tests/fixtures/api-user.ts");
 const noflags = join(ROOT, "tests/fixtures/api-noflags.ts");
@@ -13,17 +12,15 @@ function run(runtime, file, args, env = {}) {
   const cmd = runtime === "deno"
     ? [DENO, ["run", "-A", "--v8-flags=--perf-basic-prof,--interpreted-frames-native-stack,--logfile=/dev/null", file, ...args]]
     : [BUN, [file, ...args]];
-  const r = spawnSync(cmd[0], cmd[1], {
-    cwd: ROOT, encoding: "utf8", timeout: 120_000,
+  return runChild(cmd[0], cmd[1], {
     env: { ...process.env, ...(runtime === "bun" ? { BUN_JSC_useJITDump: "1", BUN_JSC_jitDumpDirectory: dir } : {}), ...env },
   });
-  return r;
 }
 
 for (const runtime of ["deno", "bun"]) {
   t.test(`${runtime}: enable/disable/readProfile as a library`, async (t) => {
     const log = join(tempDir(), "api.log");
-    const r = run(runtime, user, [log]);
+    const r = await run(runtime, user, [log]);
     t.equal(r.status, 0, "ran", { stderr: r.stderr });
     const out = JSON.parse(r.stdout.trim().split("\n").pop());
     t.ok(out.samples > 100, `samples (${out.samples})`);
@@ -37,7 +34,7 @@ for (const runtime of ["deno", "bun"]) {
     const env = { ...process.env };
     delete env.BUN_JSC_useJITDump;
     delete env.DENO_V8_FLAGS;
-    const r = spawnSync(cmd, args, { cwd: ROOT, encoding: "utf8", env });
+    const r = await runChild(cmd, args, { env });
     const out = JSON.parse(r.stdout.trim());
     t.equal(out.code, "NO_SYMBOLS");
     t.match(out.message, runtime === "deno" ? /--perf-basic-prof/ : /BUN_JSC_useJITDump=1/);

@@ -1,14 +1,13 @@
 // Runtime awareness on both runtimes: JIT tiers over time, the kind split, .ts files and
 // lines, --lines on a hot line, --memory on a growing program.
 import t from "tap";
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { cli, digest, ROOT, runArgs, tempDir } from "../helpers.mjs";
+import { cli, digest, ROOT, run, runArgs, tempDir } from "../helpers.mjs";
 
-function perSample(runtime, log, fn) {
+async function perSample(runtime, log, fn) {
   const [cmd, argv] = runArgs(runtime, join(ROOT, "tests/samples.ts"), [log, fn]);
-  const r = spawnSync(cmd, argv, { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+  const r = await run(cmd, argv);
   if (r.status !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout);
 }
@@ -22,28 +21,28 @@ const WORK_LINE = readFileSync(warmup, "utf8").split("\n").findIndex((l) => l.st
 for (const runtime of ["deno", "bun"]) {
   t.test(`${runtime}: a warmed function shows its tier rising; the split adds up`, async (t) => {
     const log = join(tempDir(), "warm.log");
-    const r = cli(runtime, ["-o", log, "-p", "0.0002", "--real-time", warmup, "1"]);
+    const r = await cli(runtime, ["-o", log, "-p", "0.0002", "--real-time", warmup, "1"]);
     t.equal(r.status, 0, "profiled", { stderr: r.stderr });
-    const { samples, split } = perSample(runtime, log, "work");
+    const { samples, split } = await perSample(runtime, log, "work");
     const tiers = samples.filter((s) => s.tier).map((s) => s.tier);
     t.ok(tiers.length > 500, `work() sampled with tiers (${tiers.length})`);
     const first = tiers.slice(0, 5), last = tiers.slice(-200);
     t.ok(RANK[tiers[0]] < RANK[tiers[tiers.length - 1]], `first samples in a lower tier than the last (${first} … ${tiers.at(-1)})`);
     t.ok(last.every((x) => OPTIMIZED[runtime].includes(x)), `last samples optimized (${[...new Set(last)]})`);
     t.match(split, /^JIT \d+%/, `split line (${split})`);
-    const d = digest(runtime, log);
+    const d = await digest(runtime, log);
     const work = Object.keys(d.functions).find((n) => n.startsWith("work "));
     t.equal(work, `work (${warmup}:${WORK_LINE})`, "the .ts file and the line of the definition");
   });
 
   t.test(`${runtime}: --lines`, async (t) => {
     const log = join(tempDir(), "lines.log");
-    const r = cli(runtime, ["--lines", "-o", log, warmup, "1"]);
+    const r = await cli(runtime, ["--lines", "-o", log, warmup, "1"]);
     t.equal(r.status, 0, "profiled", { stderr: r.stderr });
-    const show = cli(runtime, ["show", log, "lines", "--filter", "work"]);
+    const show = await cli(runtime, ["show", log, "lines", "--filter", "work"]);
     t.equal(show.status, 0);
     t.match(show.stdout, /lines known for \d+(\.\d)?% of samples/, "states the share with lines");
-    const { samples, linesKnown } = perSample(runtime, log, "work");
+    const { samples, linesKnown } = await perSample(runtime, log, "work");
     const lines = samples.map((s) => s.line).filter((l) => l > 0);
     if (runtime === "deno") {
       const onHot = lines.filter((l) => l === HOT_LINE).length;
@@ -58,14 +57,14 @@ for (const runtime of ["deno", "bun"]) {
 
   t.test(`${runtime}: --memory shows RSS rising`, async (t) => {
     const log = join(tempDir(), "mem.log");
-    const r = cli(runtime, ["--memory", "-o", log, join(ROOT, "tests/fixtures/grow.ts"), "1"]);
+    const r = await cli(runtime, ["--memory", "-o", log, join(ROOT, "tests/fixtures/grow.ts"), "1"]);
     t.equal(r.status, 0, "profiled", { stderr: r.stderr });
-    const d = digest(runtime, log);
+    const d = await digest(runtime, log);
     const rss = d.rss.filter((x) => x > 0);
     t.ok(rss.length > 500, `rss with every sample (${rss.length})`);
     const head = rss.slice(0, 50).reduce((a, b) => a + b) / 50, tail = rss.slice(-50).reduce((a, b) => a + b) / 50;
     t.ok(tail > head * 1.5, `RSS rises (${Math.round(head / 1024)} MB → ${Math.round(tail / 1024)} MB)`);
-    const show = cli(runtime, ["show", log, "memory"]);
+    const show = await cli(runtime, ["show", log, "memory"]);
     t.match(show.stdout, /RSS: start .* MB, end .* MB, peak .* MB, growth \+/, "show memory: peak and growth");
   });
 }
@@ -74,8 +73,8 @@ for (const runtime of ["deno", "bun"]) {
 const gcHeavy = join(ROOT, "tests/fixtures/gc-heavy.ts");
 
 /** V8's --trace-gc: pause times plus incremental marking steps, as a share of the run. */
-function denoTraceGcShare() {
-  const r = spawnSync(runArgs("deno", gcHeavy, ["2"])[0], ["run", "-A", "--v8-flags=--trace-gc", gcHeavy, "2"], { cwd: ROOT, encoding: "utf8" });
+async function denoTraceGcShare() {
+  const r = await run(runArgs("deno", gcHeavy, ["2"])[0], ["run", "-A", "--v8-flags=--trace-gc", gcHeavy, "2"]);
   let ms = 0;
   for (const line of r.stdout.split("\n")) {
     const pause = / MB, (?:pooled: [\d.]+ MB, )?([\d.]+) \/ [\d.]+ ms/.exec(line);
@@ -91,15 +90,15 @@ function denoTraceGcShare() {
 for (const runtime of ["deno", "bun"]) {
   t.test(`${runtime}: a GC-heavy program shows its GC share`, async (t) => {
     const log = join(tempDir(), "gc.log");
-    const r = cli(runtime, ["-o", log, gcHeavy, "2"]);
+    const r = await cli(runtime, ["-o", log, gcHeavy, "2"]);
     t.equal(r.status, 0, "profiled", { stderr: r.stderr });
-    const { samples, split } = perSample(runtime, log, "churn");
+    const { samples, split } = await perSample(runtime, log, "churn");
     const gc = samples.filter((s) => s.kind === "G").length / samples.length;
     t.ok(gc > 0.05, `GC share ${(gc * 100).toFixed(1)}% (${split})`);
-    const show = cli(runtime, ["show", log, "flat"]);
+    const show = await cli(runtime, ["show", log, "flat"]);
     t.match(show.stdout, /\(garbage collector\)/, "GC time has a frame of its own");
     if (runtime === "deno") {
-      const traced = denoTraceGcShare();
+      const traced = await denoTraceGcShare();
       t.ok(Math.abs(gc - traced) <= 0.15, `within 15 points of V8's --trace-gc (${(traced * 100).toFixed(1)}%)`);
     }
   });

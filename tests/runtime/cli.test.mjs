@@ -18,19 +18,19 @@ for (const runtime of ["deno", "bun"]) {
       [["show"], /show: which log\?/],
     ];
     for (const [args, re] of bad) {
-      const r = cli(runtime, args);
+      const r = await cli(runtime, args);
       t.equal(r.status, 2, `${args.join(" ")} → status 2`);
       t.match(r.stderr, re, `${args.join(" ")} → message`);
       t.equal(r.stderr.trim().split("\n").length, 1, "one line");
     }
-    const r = cli(runtime, ["show", join(ROOT, "package.json")]);
+    const r = await cli(runtime, ["show", join(ROOT, "package.json")]);
     t.equal(r.status, 1, "show of a non-log → status 1");
     t.match(r.stderr, /not a vmprof log|not a \.cpuprofile/);
     t.equal(r.stderr.trim().split("\n").length, 1, "one line");
   });
 
   t.test(`${runtime}: summary, show tree, show flat, config file`, async (t) => {
-    const r = cli(runtime, [fib, "30"]);
+    const r = await cli(runtime, [fib, "30"]);
     t.equal(r.status, 0, "status 0", { stderr: r.stderr });
     t.match(r.stderr, /vmprof-js: \d+ samples/, "summary header");
     t.match(r.stderr, /fib \(.*fib\.ts:\d+\)/, "fib named in the summary");
@@ -39,20 +39,20 @@ for (const runtime of ["deno", "bun"]) {
     const log = join(dir, "fib.log");
     const ini = join(dir, "vmprof.ini");
     writeFileSync(ini, `[vmprof]\noutput = ${join(dir, "from-ini.log")}\nperiod = 0.002\n`);
-    const c = cli(runtime, ["--config", ini, "-o", log, fib, "25"]);
+    const c = await cli(runtime, ["--config", ini, "-o", log, fib, "25"]);
     t.equal(c.status, 0, "status 0 with --config", { stderr: c.stderr });
     t.match(c.stderr, new RegExp(`written to ${log.replace(/[/.]/g, "\\$&")}`), "command line -o wins over the file");
 
-    const tree = cli(runtime, ["show", log]);
+    const tree = await cli(runtime, ["show", log]);
     t.equal(tree.status, 0);
     t.match(tree.stdout, /fib/, "tree shows fib");
-    const flat = cli(runtime, ["show", log, "flat"]);
+    const flat = await cli(runtime, ["show", log, "flat"]);
     t.equal(flat.status, 0);
     t.match(flat.stdout, /fib/, "flat shows fib");
-    const pruned = cli(runtime, ["show", log, "--prune-level", "0"]);
+    const pruned = await cli(runtime, ["show", log, "--prune-level", "0"]);
     t.ok(pruned.stdout.split("\n").length < tree.stdout.split("\n").length, "--prune-level prunes");
 
-    t.match(cli(runtime, ["--help"]).stdout, /usage: cli\.ts/);
-    t.match(cli(runtime, ["--version"]).stdout, /^vmprof-js \d+\.\d+\.\d+/);
+    t.match((await cli(runtime, ["--help"])).stdout, /usage: cli\.ts/);
+    t.match((await cli(runtime, ["--version"])).stdout, /^vmprof-js \d+\.\d+\.\d+/);
   });
 }

@@ -2,7 +2,7 @@
 import t from "tap";
 import { join } from "node:path";
 import { existsSync } from "node:fs";
-import { cli, cliAsync, digest, ROOT, tempDir } from "../helpers.mjs";
+import { cli, cliAsync, digest, ROOT, tempDir, waitForOutput } from "../helpers.mjs";
 
 const fixture = join(ROOT, "tests/fixtures/exits.ts");
 const cases = [
@@ -15,10 +15,10 @@ for (const runtime of ["deno", "bun"]) {
   for (const c of cases) {
     t.test(`${runtime}: program that ends by ${c.how}`, async (t) => {
       const log = join(tempDir(), "exit.log");
-      const r = cli(runtime, ["-o", log, fixture, c.how]);
+      const r = await cli(runtime, ["-o", log, fixture, c.how]);
       t.equal(r.status, c.status, `status ${c.status}`, { stderr: r.stderr });
       t.ok(existsSync(log), "log written");
-      const d = digest(runtime, log);
+      const d = await digest(runtime, log);
       t.ok(d.samples >= 150, `samples kept (${d.samples})`);
       t.ok(Object.keys(d.functions).some((n) => n.startsWith("burn ")), "burn() named");
     });
@@ -26,23 +26,14 @@ for (const runtime of ["deno", "bun"]) {
 
   t.test(`${runtime}: Ctrl-C (SIGINT) stops the program, the log stays`, async (t) => {
     const log = join(tempDir(), "int.log");
-    const child = cliAsync(runtime, ["-o", log, fixture, "hang"]);
-    let out = "";
-    child.stdout.on("data", (b) => (out += b));
-    let err = "";
-    child.stderr.on("data", (b) => (err += b));
-    await new Promise((resolve) => {
-      const poll = setInterval(() => {
-        if (out.includes("ready")) {
-          clearInterval(poll);
-          setTimeout(resolve, 500);
-        }
-      }, 20);
-    });
+    // Killed with its program when the test ends; the fixture prints "ready" within a second.
+    const child = cliAsync(t, runtime, ["-o", log, fixture, "hang"]);
+    await waitForOutput(child, "stdout", /ready/, 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
     child.kill("SIGINT");
-    const status = await new Promise((resolve) => child.on("exit", (code) => resolve(code)));
+    const { status, stderr: err } = await child.done;
     t.equal(status, 130, "status 128+SIGINT", { stderr: err });
-    const d = digest(runtime, log);
+    const d = await digest(runtime, log);
     t.ok(d.samples >= 300, `samples kept (${d.samples})`);
     t.ok(Object.keys(d.functions).some((n) => n.startsWith("burn ")), "burn() named");
   });

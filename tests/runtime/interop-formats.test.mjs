@@ -4,19 +4,18 @@
 // Python vmprof's logs (CPython made here, PyPy made here or the fixture) shown and exported;
 // our logs, gzipped too, read by vmprofshow; bad input as one line and a status.
 import t from "tap";
-import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { BUN, cli, DENO, digest, ROOT, tempDir } from "../helpers.mjs";
+import { BUN, cli, DENO, digest, ROOT, run as runChild, tempDir } from "../helpers.mjs";
 
 const FIB = join(ROOT, "examples/fib.ts");
 const FORMATS = join(ROOT, "tests/fixtures/formats");
-const has = (cmd, args) => spawnSync(cmd, args, { stdio: "ignore" }).status === 0;
-const hasGo = has("go", ["version"]);
-const hasVmprof = has("python3", ["-c", "import vmprof"]);
-const hasJsonschema = has("python3", ["-c", "import jsonschema"]);
-const hasPypy = has("pypy3", ["-c", "import _vmprof"]);
+const has = async (cmd, args) => (await runChild(cmd, args, { stdio: "ignore" })).status === 0;
+const hasGo = await has("go", ["version"]);
+const hasVmprof = await has("python3", ["-c", "import vmprof"]);
+const hasJsonschema = await has("python3", ["-c", "import jsonschema"]);
+const hasPypy = await has("pypy3", ["-c", "import _vmprof"]);
 // deno-lint-ignore no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/g;
 
@@ -31,13 +30,14 @@ function flatRows(text) {
   });
 }
 
-function run(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 120_000, maxBuffer: 64 << 20, ...opts });
+/** python3, pypy3, go, deno/bun --cpu-prof: each takes under 2 s here. */
+async function run(cmd, args, opts = {}) {
+  const r = await runChild(cmd, args, { timeout: 30_000, ...opts });
   return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
 }
 
 /** Our log exported to each format and the checks every test needs. */
-function exportAll(t, runtime, log, dir) {
+async function exportAll(t, runtime, log, dir) {
   const out = {};
   for (
     const [format, ext] of [["speedscope", ".speedscope.json"], ["cpuprofile", ".cpuprofile"], ["pprof", ".pb.gz"], [
@@ -46,7 +46,7 @@ function exportAll(t, runtime, log, dir) {
     ], ["svg", ".svg"]]
   ) {
     const file = join(dir, `out${ext}`);
-    const r = cli(runtime, ["export", log, "--format", format, "-o", file]);
+    const r = await cli(runtime, ["export", log, "--format", format, "-o", file]);
     t.equal(r.status, 0, `export ${format}`, { stderr: r.stderr });
     t.ok(r.stderr.includes(`wrote ${file} (${format}, `), "says what it wrote");
     out[format] = file;
@@ -60,8 +60,8 @@ for (const runtime of ["deno", "bun"]) {
   const dir = tempDir();
   const fib = join(dir, "fib.log");
   const workers = join(dir, "workers.log");
-  const a = cli(runtime, ["-o", fib, "--memory", FIB, "27"]);
-  const b = cli(runtime, ["-o", workers, join(ROOT, "tests/fixtures/workers.ts")]);
+  const a = await cli(runtime, ["-o", fib, "--memory", FIB, "27"]);
+  const b = await cli(runtime, ["-o", workers, join(ROOT, "tests/fixtures/workers.ts")]);
   logs[runtime] = { dir, fib, workers, ok: a.status === 0 && b.status === 0, stderr: a.stderr + b.stderr };
 }
 
@@ -69,7 +69,7 @@ for (const runtime of ["deno", "bun"]) {
 const pyLogs = { logs: [["pypy fixture", join(FORMATS, "pypy-vmprof.log.gz"), "squares"]], made: [], comments: [] };
 if (hasVmprof) {
   const log = join(tempDir(), "cpython.log");
-  const r = run("python3", [
+  const r = await run("python3", [
     "-c",
     `
 import sys, vmprof
@@ -88,7 +88,7 @@ with open(sys.argv[1], "w+b") as f:
 } else pyLogs.comments.push("python3 cannot import vmprof: the CPython log is skipped");
 if (hasPypy) {
   const log = join(tempDir(), "pypy.log");
-  pyLogs.made.push(["PyPy's _vmprof", run("pypy3", [join(FORMATS, "make_pypy_log.py"), log])]);
+  pyLogs.made.push(["PyPy's _vmprof", await run("pypy3", [join(FORMATS, "make_pypy_log.py"), log])]);
   pyLogs.logs.push(["pypy", log, "squares"]);
 } else pyLogs.comments.push("pypy3 is missing: the live PyPy log is skipped (the fixture is not)");
 
@@ -97,12 +97,12 @@ for (const runtime of ["deno", "bun"]) {
 
   t.test(`${runtime}: every export agrees with show`, async (t) => {
     t.ok(ok, "profiled fib.ts and workers.ts", { stderr });
-    const show = cli(runtime, ["show", fib, "flat"]);
+    const show = await cli(runtime, ["show", fib, "flat"]);
     t.equal(show.status, 0);
     const rows = flatRows(show.stdout);
-    const d = digest(runtime, fib);
+    const d = await digest(runtime, fib);
     t.ok(d.samples > 50, `a real profile (${d.samples} samples)`);
-    const files = exportAll(t, runtime, fib, dir);
+    const files = await exportAll(t, runtime, fib, dir);
 
     // speedscope: frames counted once per sample give show's self and total.
     const ss = JSON.parse(readFileSync(files.speedscope, "utf8"));
@@ -128,7 +128,7 @@ for (const runtime of ["deno", "bun"]) {
     t.same(Object.fromEntries(counts), d.functions, "speedscope self/total per function = show flat");
 
     // cpuprofile: read back by show, the same table (V8's "(program)" stands for empty stacks).
-    const back = cli(runtime, ["show", files.cpuprofile, "flat"]);
+    const back = await cli(runtime, ["show", files.cpuprofile, "flat"]);
     t.equal(back.status, 0, "show reads the exported .cpuprofile", { stderr: back.stderr });
     const backRows = flatRows(back.stdout).filter((r) => r.name !== "(program)");
     t.same(
@@ -142,7 +142,7 @@ for (const runtime of ["deno", "bun"]) {
     t.equal(folded.reduce((a, l) => a + Number(l.slice(l.lastIndexOf(" ") + 1)), 0), d.samples, "folded counts add up");
 
     // SVG: an XML parser reads it; the widest frame under the root is the hottest function by total.
-    const py = run("python3", [
+    const py = await run("python3", [
       "-c",
       `
 import sys, xml.etree.ElementTree as E
@@ -161,7 +161,7 @@ print(frames[1][1])
 
     // speedscope's own JSON schema, with a real validator.
     if (hasJsonschema) {
-      const v = run("python3", [
+      const v = await run("python3", [
         "-c",
         `
 import json, sys, jsonschema
@@ -175,7 +175,7 @@ jsonschema.Draft7Validator(json.load(open(sys.argv[1]))).validate(json.load(open
 
     // pprof: go tool pprof reads it; its flat and cum counts are show's self and total.
     if (hasGo) {
-      const top = run("go", [
+      const top = await run("go", [
         "tool",
         "pprof",
         "-top",
@@ -193,7 +193,7 @@ jsonschema.Draft7Validator(json.load(open(sys.argv[1]))).validate(json.load(open
       const want = Object.fromEntries(Object.entries(d.functions).map(([n, c]) => [n.replace(/ \((.*)\)$/, " $1"), c]));
       t.same(got, want, "pprof flat/cum per function = show flat");
       t.match(top.stdout, new RegExp(`Total samples = ${d.samples}\\b`));
-      const tags = run("go", ["tool", "pprof", "-tags", files.pprof]);
+      const tags = await run("go", ["tool", "pprof", "-tags", files.pprof]);
       t.match(tags.stdout, /rss: Total/, "memory as the rss label");
       t.match(tags.stdout, /thread_id: Total/, "thread ids as a label");
       // Tiers, when the log has them ("by tier: ignition 69%, turbofan 29%" under show's table).
@@ -213,11 +213,11 @@ jsonschema.Draft7Validator(json.load(open(sys.argv[1]))).validate(json.load(open
 
   t.test(`${runtime}: threads carry over (speedscope profiles, pprof labels, --thread)`, async (t) => {
     t.ok(ok, "profiled", { stderr });
-    const d = digest(runtime, workers);
+    const d = await digest(runtime, workers);
     const threads = Object.keys(d.threads);
     t.ok(threads.length >= 3, `three threads (${threads})`);
     const ss = join(dir, "workers.speedscope.json");
-    t.equal(cli(runtime, ["export", workers, "-o", ss]).status, 0, "format from the extension");
+    t.equal((await cli(runtime, ["export", workers, "-o", ss])).status, 0, "format from the extension");
     const file = JSON.parse(readFileSync(ss, "utf8"));
     t.equal(file.profiles.length, threads.length, "a speedscope profile per thread");
     t.ok(
@@ -225,19 +225,19 @@ jsonschema.Draft7Validator(json.load(open(sys.argv[1]))).validate(json.load(open
       `threads are named (${file.profiles.map((p) => p.name)})`,
     );
     const busiest = threads.sort((a, b) => d.threads[b] - d.threads[a])[0];
-    const one = cli(runtime, ["export", workers, "-f", "collapsed", "-o", "-", "--thread", busiest]);
+    const one = await cli(runtime, ["export", workers, "-f", "collapsed", "-o", "-", "--thread", busiest]);
     t.equal(one.status, 0);
     const n = one.stdout.trimEnd().split("\n").reduce((a, l) => a + Number(l.slice(l.lastIndexOf(" ") + 1)), 0);
     t.equal(n, d.threads[busiest], "--thread keeps that thread's samples");
     const prefix = file.profiles.map((p) => p.name).find((n) => /^(worker-|Worker)/.test(n)).slice(0, 6);
-    const byName = cli(runtime, ["export", workers, "-f", "speedscope", "-o", "-", "--thread", prefix]);
+    const byName = await cli(runtime, ["export", workers, "-f", "speedscope", "-o", "-", "--thread", prefix]);
     t.equal(byName.status, 0, `--thread ${prefix}: by name prefix`, { stderr: byName.stderr });
     t.equal(
       JSON.parse(byName.stdout).profiles.length,
       file.profiles.filter((p) => p.name.startsWith(prefix)).length,
       "the workers' profiles",
     );
-    const roots = cli(runtime, ["export", workers, "-f", "collapsed", "-o", "-", "--threads"]).stdout;
+    const roots = (await cli(runtime, ["export", workers, "-f", "collapsed", "-o", "-", "--threads"])).stdout;
     t.equal(
       new Set(roots.trimEnd().split("\n").map((l) => l.split(";")[0])).size,
       threads.length,
@@ -245,8 +245,8 @@ jsonschema.Draft7Validator(json.load(open(sys.argv[1]))).validate(json.load(open
     );
     if (hasGo) {
       const pb = join(dir, "workers.pb.gz");
-      t.equal(cli(runtime, ["export", workers, "-o", pb]).status, 0);
-      const tags = run("go", ["tool", "pprof", "-tags", pb]);
+      t.equal((await cli(runtime, ["export", workers, "-o", pb])).status, 0);
+      const tags = await run("go", ["tool", "pprof", "-tags", pb]);
       t.match(tags.stdout, /thread: Total/, "thread names as a label");
     }
   });
@@ -257,18 +257,18 @@ jsonschema.Draft7Validator(json.load(open(sys.argv[1]))).validate(json.load(open
     writeFileSync(gz, gzipSync(readFileSync(fib)));
     for (const view of ["tree", "flat"]) {
       t.equal(
-        cli(runtime, ["show", gz, view]).stdout,
-        cli(runtime, ["show", fib, view]).stdout,
+        (await cli(runtime, ["show", gz, view])).stdout,
+        (await cli(runtime, ["show", fib, view])).stdout,
         `show ${view}: gzip = plain`,
       );
     }
-    t.same(digest(runtime, gz).functions, digest(runtime, fib).functions, "readProfile: gzip = plain");
+    t.same((await digest(runtime, gz)).functions, (await digest(runtime, fib)).functions, "readProfile: gzip = plain");
     if (!hasVmprof) return t.comment("python3 cannot import vmprof: skipped");
     // Self counts, each as a share of all the self time (vmprofshow's total may count empty stacks differently).
     const norm = (xs) => xs.filter((x) => x > 0).map((x) => x / xs.reduce((a, y) => a + y, 0)).sort((a, b) => b - a);
-    const ours = norm(flatRows(cli(runtime, ["show", fib, "flat"]).stdout).map((x) => x.self));
+    const ours = norm(flatRows((await cli(runtime, ["show", fib, "flat"])).stdout).map((x) => x.self));
     for (const file of [fib, gz]) {
-      const r = run("python3", ["-m", "vmprof.show", file, "flat"]);
+      const r = await run("python3", ["-m", "vmprof.show", file, "flat"]);
       t.equal(r.status, 0, `vmprofshow reads our log${file.endsWith(".gz") ? ", gzipped" : ""}`, { stderr: r.stderr });
       // "    52.128% - name:file:line", ANSI-coloured.
       const theirs = norm(
@@ -290,7 +290,7 @@ jsonschema.Draft7Validator(json.load(open(sys.argv[1]))).validate(json.load(open
       ]
     ) {
       const d = join(tempDir(), "prof");
-      const r = run(cmd, args.map((a) => a.replace("=D", `=${d}`)), { cwd: ROOT });
+      const r = await run(cmd, args.map((a) => a.replace("=D", `=${d}`)), { cwd: ROOT });
       t.equal(r.status, 0, `${name} --cpu-prof`, { stderr: r.stderr });
       const file = readdirSync(d).find((f) => f.endsWith(".cpuprofile"));
       t.ok(file, `${name} wrote a .cpuprofile`);
@@ -298,7 +298,7 @@ jsonschema.Draft7Validator(json.load(open(sys.argv[1]))).validate(json.load(open
     }
     // Our .cpuprofile has the runtimes' shape: the same top-level keys, node and callFrame fields.
     const ours = join(tempDir(), "ours.cpuprofile");
-    t.equal(cli(runtime, ["export", fib, "-o", ours]).status, 0);
+    t.equal((await cli(runtime, ["export", fib, "-o", ours])).status, 0);
     const mine = JSON.parse(readFileSync(ours, "utf8"));
     for (const [name, file] of profiles) {
       const real = JSON.parse(readFileSync(file, "utf8"));
@@ -315,21 +315,21 @@ jsonschema.Draft7Validator(json.load(open(sys.argv[1]))).validate(json.load(open
     }
     for (const [name, file] of profiles) {
       const json = JSON.parse(readFileSync(file, "utf8"));
-      const show = cli(runtime, ["show", file, "flat"]);
+      const show = await cli(runtime, ["show", file, "flat"]);
       t.equal(show.status, 0, `show ${name}'s .cpuprofile`, { stderr: show.stderr });
       const rows = flatRows(show.stdout);
       t.ok(rows.some((r) => /^fib \(.*fib\.ts:5\)$/.test(r.name)), `${name}: fib at its line`);
       t.ok(rows.some((r) => /^words /.test(r.name)), `${name}: words`);
       t.equal(rows.reduce((a, r) => a + r.self, 0) <= json.samples.length, true);
-      const tree = cli(runtime, ["show", file]);
+      const tree = await cli(runtime, ["show", file]);
       t.equal(tree.status, 0, "tree");
-      const folded = cli(runtime, ["export", file, "-f", "collapsed", "-o", "-"]).stdout.trimEnd().split("\n");
+      const folded = (await cli(runtime, ["export", file, "-f", "collapsed", "-o", "-"])).stdout.trimEnd().split("\n");
       t.equal(
         folded.reduce((a, l) => a + Number(l.slice(l.lastIndexOf(" ") + 1)), 0),
         json.samples.length,
         "every sample",
       );
-      const diff = cli(runtime, ["diff", fib, file]);
+      const diff = await cli(runtime, ["diff", fib, file]);
       t.equal(diff.status, 0, `diff our log with ${name}'s`, { stderr: diff.stderr });
       t.match(diff.stdout, /^A: .*fib\.log \(\d+ samples\)\nB: .*\.cpuprofile \(\d+ samples\)\n/);
       t.match(diff.stdout, /\d {2}words/, "words is compared");
@@ -340,19 +340,19 @@ jsonschema.Draft7Validator(json.load(open(sys.argv[1]))).validate(json.load(open
     for (const c of pyLogs.comments) t.comment(c);
     for (const [what, r] of pyLogs.made) t.equal(r.status, 0, `${what} wrote a log`, { stderr: r.stderr });
     for (const [what, log, fn] of pyLogs.logs) {
-      const show = cli(runtime, ["show", log, "flat"]);
+      const show = await cli(runtime, ["show", log, "flat"]);
       t.equal(show.status, 0, `show ${what}`, { stderr: show.stderr });
       t.match(show.stdout, new RegExp(`\\n.*\\b${fn} \\(`), `${what}: ${fn} is there`);
-      const tree = cli(runtime, ["show", log]);
+      const tree = await cli(runtime, ["show", log]);
       t.equal(tree.status, 0, `show ${what} tree`);
       const dir = tempDir();
       for (const f of ["svg", "speedscope", "pprof"]) {
-        const r = cli(runtime, ["export", log, "-f", f, "-o", join(dir, `py.${f}`)]);
+        const r = await cli(runtime, ["export", log, "-f", f, "-o", join(dir, `py.${f}`)]);
         t.equal(r.status, 0, `export ${what} as ${f}`, { stderr: r.stderr });
       }
       if (hasGo) {
         t.equal(
-          run("go", ["tool", "pprof", "-top", join(dir, "py.pprof")]).status,
+          (await run("go", ["tool", "pprof", "-top", join(dir, "py.pprof")])).status,
           0,
           `${what}: go tool pprof reads it`,
         );
@@ -388,14 +388,14 @@ jsonschema.Draft7Validator(json.load(open(sys.argv[1]))).validate(json.load(open
       [["diff", fib, fib, "--by", "x"], 2, /--by must be self or total/],
     ];
     for (const [args, status, re] of cases) {
-      const r = cli(runtime, args);
+      const r = await cli(runtime, args);
       const what = args.map((a) => a.replace(dir, "D").replace(ROOT, "R")).join(" ");
       t.equal(r.status, status, `${what} → status ${status}`);
       t.match(r.stderr, re, `${what} → message`);
       t.equal(r.stderr.trim().split("\n").length, 1, `${what} → one line`);
       t.notMatch(r.stderr, /^\s+at /m, "no stack trace");
     }
-    const help = cli(runtime, ["export", "--help"]);
+    const help = await cli(runtime, ["export", "--help"]);
     t.match(help.stdout, /speedscope +\.speedscope\.json/, "export --help lists the formats");
   });
 }

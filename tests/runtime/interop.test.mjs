@@ -1,8 +1,7 @@
 // Python's vmprof reads our logs: same number of samples, same function names, same tree top.
 import t from "tap";
-import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { cli, digest, ROOT, tempDir } from "../helpers.mjs";
+import { cli, digest, ROOT, run, tempDir } from "../helpers.mjs";
 
 const PY = `
 import json, sys, vmprof
@@ -13,18 +12,18 @@ print(json.dumps({"samples": len(s.profiles), "names": names, "interp": s.interp
                   "meta": s.meta, "threads": sorted(set(p[2] for p in s.profiles))}))
 `;
 
-const hasVmprof = spawnSync("python3", ["-c", "import vmprof"]).status === 0;
+const hasVmprof = (await run("python3", ["-c", "import vmprof"])).status === 0;
 
 for (const runtime of ["deno", "bun"]) {
   for (const extra of [[], ["--memory"], ["--lines", "--real-time"]]) {
     t.test(`${runtime} ${extra.join(" ") || "default"}: python vmprof reads our log`, { skip: !hasVmprof && "python3 cannot import vmprof" }, async (t) => {
       const log = join(tempDir(), "py.log");
-      const r = cli(runtime, ["-o", log, ...extra, join(ROOT, "examples/fib.ts"), "30"]);
+      const r = await cli(runtime, ["-o", log, ...extra, join(ROOT, "examples/fib.ts"), "30"]);
       t.equal(r.status, 0, "profiled", { stderr: r.stderr });
-      const py = spawnSync("python3", ["-c", PY, log], { encoding: "utf8" });
+      const py = await run("python3", ["-c", PY, log]);
       t.equal(py.status, 0, "python read it", { stderr: py.stderr });
       const p = JSON.parse(py.stdout);
-      const d = digest(runtime, log);
+      const d = await digest(runtime, log);
       t.equal(p.samples, d.samples, `same sample count (${d.samples})`);
       t.equal(p.meta.runtime, runtime, "META survives");
       t.match(p.interp, new RegExp(`^${runtime} \\d`), "interpreter name and version");

@@ -2,10 +2,9 @@
 // FFI (tests/fixtures/native: spin.c built here with gcc, ffi-spin.ts). With -n the function is named
 // from the library's ELF symbols with its share; without -n its time folds into the JS caller.
 import t from "tap";
-import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { cli, digest, ROOT, tempDir } from "../helpers.mjs";
+import { cli, digest, ROOT, run, tempDir } from "../helpers.mjs";
 
 const FIX = join(ROOT, "tests/fixtures/native");
 const fixture = join(FIX, "ffi-spin.ts");
@@ -13,7 +12,7 @@ const dir = tempDir();
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 
 const lib = join(dir, "libspin.so");
-const gcc = spawnSync("gcc", ["-O2", "-fno-omit-frame-pointer", "-shared", "-fPIC", "-o", lib, join(FIX, "spin.c")], { encoding: "utf8" });
+const gcc = await run("gcc", ["-O2", "-fno-omit-frame-pointer", "-shared", "-fPIC", "-o", lib, join(FIX, "spin.c")]);
 const built = gcc.status === 0;
 
 // Until lib/symbols/symbolize.ts names native pcs through NativeSymbolizer (lib/symbols/elf.ts) the
@@ -30,10 +29,10 @@ const sum = (rows, key) => rows.reduce((a, [, f]) => a + f[key], 0);
 for (const runtime of ["deno", "bun"]) {
   t.test(`${runtime}: -n names native_spin from the library's ELF symbols`, { skip: built ? false : `gcc failed: ${gcc.stderr || gcc.error}` }, async (t) => {
     const log = join(dir, `${runtime}-n.log`);
-    const r = cli(runtime, ["-n", "-o", log, fixture, lib, "2"]);
+    const r = await cli(runtime, ["-n", "-o", log, fixture, lib, "2"]);
     t.equal(r.status, 0, "exit status 0", { stderr: r.stderr });
     const truth = JSON.parse(r.stdout.trim().split("\n").pop());
-    const d = digest(runtime, log);
+    const d = await digest(runtime, log);
     t.ok(d.samples > 500, `enough samples (${d.samples})`);
     const names = Object.keys(d.functions);
     const spin = Object.entries(d.functions).filter(([n]) => /^native_spin\b/.test(n));
@@ -52,10 +51,10 @@ for (const runtime of ["deno", "bun"]) {
 
   t.test(`${runtime}: without -n native time folds into the JS caller`, { skip: built ? false : "gcc failed" }, async (t) => {
     const log = join(dir, `${runtime}.log`);
-    const r = cli(runtime, ["-o", log, fixture, lib, "2"]);
+    const r = await cli(runtime, ["-o", log, fixture, lib, "2"]);
     t.equal(r.status, 0, "exit status 0", { stderr: r.stderr });
     const truth = JSON.parse(r.stdout.trim().split("\n").pop());
-    const d = digest(runtime, log);
+    const d = await digest(runtime, log);
     t.ok(d.samples > 500, `enough samples (${d.samples})`);
     const names = Object.keys(d.functions);
     t.notOk(names.some((n) => /native_spin|libspin|libvmprof/.test(n)), "no native frame shows", { functions: names.slice(0, 15) });

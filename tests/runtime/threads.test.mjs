@@ -6,9 +6,9 @@ import { cli, digest, ROOT, tempDir } from "../helpers.mjs";
 for (const runtime of ["deno", "bun"]) {
   t.test(`${runtime}: workers are sampled`, async (t) => {
     const log = join(tempDir(), "workers.log");
-    const r = cli(runtime, ["-o", log, join(ROOT, "tests/fixtures/workers.ts")]);
+    const r = await cli(runtime, ["-o", log, join(ROOT, "tests/fixtures/workers.ts")]);
     t.equal(r.status, 0, "exit status 0", { stderr: r.stderr });
-    const d = digest(runtime, log);
+    const d = await digest(runtime, log);
     const busy = Object.entries(d.threads).filter(([, n]) => n >= 100);
     t.ok(busy.length >= 3, `3 busy threads (${JSON.stringify(d.threads)})`);
     const names = Object.entries(d.meta).filter(([k]) => k.startsWith("thread:")).map(([, v]) => v);

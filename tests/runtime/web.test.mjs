@@ -3,10 +3,9 @@
 // search, threads, sandwich, call tree, functions, time range, diff, escaping, and the one-million-sample timing.
 // Screenshots of every view go to tests/output/web/ for review.
 import t from "tap";
-import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { CLI, ROOT, runArgs, tempDir } from "../helpers.mjs";
+import { CLI, ROOT, run as runChild, runArgs, start, tempDir, waitForOutput } from "../helpers.mjs";
 
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const OUT = join(ROOT, "tests/output/web");
@@ -14,48 +13,32 @@ const RUNTIMES = (process.env.WEB_RUNTIMES ?? "deno,bun").split(",");
 const OPEN_BUDGET_MS = 2000; // a 1M-sample profile opens and becomes interactive within this
 const INTERACTION_BUDGET_MS = 100; // zoom and search respond within this
 
-/** Starts `cli.ts ARGS` (view or --web) and resolves once it prints the URL. */
-function serve(runtime, args, timeoutMs = 120_000) {
+/**
+ * Starts `cli.ts ARGS` (view or --web) and resolves once it prints the URL (within `timeoutMs`:
+ * 1-3 s here). The server is killed when the test `t` ends, whatever happened.
+ */
+async function serve(t, runtime, args, timeoutMs = 30_000) {
   const [cmd, argv] = runArgs(runtime, CLI, args);
-  const proc = spawn(cmd, argv, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  let stdout = "";
   const started = Date.now();
-  const exited = new Promise((done) => proc.on("exit", (code, signal) => done({ code, signal })));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      proc.kill("SIGKILL");
-      reject(new Error(`no URL after ${timeoutMs} ms: ${stderr}`));
-    }, timeoutMs);
-    proc.stdout.on("data", (d) => (stdout += d));
-    proc.stderr.on("data", (d) => {
-      stderr += d;
-      const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(stderr);
-      if (m) {
-        clearTimeout(timer);
-        resolve({
-          url: m[1],
-          readyMs: Date.now() - started,
-          output: () => ({ stdout, stderr }),
-          /** Ctrl-C; resolves to the exit code, or rejects if it does not stop in 10 s. */
-          stop: () => {
-            proc.kill("SIGINT");
-            return Promise.race([
-              exited,
-              new Promise((_, no) => setTimeout(() => {
-                proc.kill("SIGKILL");
-                no(new Error("server did not stop on SIGINT"));
-              }, 10_000)),
-            ]);
-          },
-        });
-      }
-    });
-    exited.then(({ code }) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code} before serving: ${stderr}`));
-    });
-  });
+  const proc = start(cmd, argv, { t, timeout: 120_000 });
+  const m = await waitForOutput(proc, "stderr", /(http:\/\/127\.0\.0\.1:\d+\/)/, timeoutMs);
+  return {
+    url: m[1],
+    readyMs: Date.now() - started,
+    output: proc.output,
+    /** Ctrl-C; resolves to the exit code, or rejects if it does not stop in 10 s. */
+    stop: () => {
+      proc.kill("SIGINT");
+      let timer;
+      return Promise.race([
+        proc.done.then(({ status, signal }) => ({ code: status, signal })),
+        new Promise((_, no) => (timer = setTimeout(() => {
+          proc.kill("SIGKILL");
+          no(new Error("server did not stop on SIGINT"));
+        }, 10_000))),
+      ]).finally(() => clearTimeout(timer));
+    },
+  };
 }
 
 /** The frames drawn in a flame graph ("flame", "callers", "callees", "diff"), with names and screen positions. */
@@ -79,9 +62,9 @@ async function open(browser, url, errors) {
 const shot = (page, name) => page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
 
 /** The share `show` prints for a frame of the call tree ("55.2% |.|. hotLoop"). */
-function showShare(runtime, log, name) {
+async function showShare(runtime, log, name) {
   const [cmd, argv] = runArgs(runtime, CLI, ["show", log]);
-  const r = spawnSync(cmd, argv, { cwd: ROOT, encoding: "utf8" });
+  const r = await runChild(cmd, argv);
   const line = r.stdout.split("\n").find((l) => new RegExp(`[ .|]${name}\\s`).test(l));
   return line === undefined ? undefined : Number(/^\s*([\d.]+)%/.exec(line)[1]);
 }
@@ -107,7 +90,7 @@ async function run(chromium) {
   const dir = tempDir();
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const [gcmd, gargv] = runArgs("deno", join(ROOT, "tests/fixtures/make_web_logs.ts"), [dir, "big"]);
-  const gen = spawnSync(gcmd, gargv, { cwd: ROOT, encoding: "utf8", timeout: 300_000 });
+  const gen = await runChild(gcmd, gargv, { timeout: 60_000 }); // ~0.5 s
   if (gen.status !== 0) throw new Error(`make_web_logs failed: ${gen.stderr}`);
   const log = (name) => join(dir, name);
 
@@ -129,7 +112,7 @@ async function run(chromium) {
 
   for (const runtime of RUNTIMES) {
     t.test(`${runtime}: view a profile — widest frame, zoom, search, threads, tiers, sandwich, tree, functions, time range`, async (t) => {
-      const server = await serve(runtime, ["view", "--no-open", log("hot.log")]);
+      const server = await serve(t, runtime, ["view", "--no-open", log("hot.log")]);
       const errors = [];
       try {
         const { page } = await open(browser, server.url, errors);
@@ -142,7 +125,7 @@ async function run(chromium) {
         const widest = below.reduce((a, b) => (b.w > a.w ? b : a));
         t.match(widest.name, /^js:hotLoop:12:/, "hotLoop is the widest frame");
         const share = Math.round((1000 * widest.w) / width) / 10;
-        t.equal(share, showShare(runtime, log("hot.log"), "hotLoop"), "its width is the share `show` prints");
+        t.equal(share, await showShare(runtime, log("hot.log"), "hotLoop"), "its width is the share `show` prints");
 
         // Zoom in by clicking it; the breadcrumb leads back.
         await page.mouse.click(widest.clientX + 40, widest.clientY);
@@ -247,7 +230,7 @@ async function run(chromium) {
     });
 
     t.test(`${runtime}: view old.log new.log — the diff`, async (t) => {
-      const server = await serve(runtime, ["view", "--no-open", log("old.log"), log("new.log")]);
+      const server = await serve(t, runtime, ["view", "--no-open", log("old.log"), log("new.log")]);
       const errors = [];
       try {
         const { page } = await open(browser, server.url, errors);
@@ -269,7 +252,7 @@ async function run(chromium) {
     });
 
     t.test(`${runtime}: names from the log are text, never HTML`, async (t) => {
-      const server = await serve(runtime, ["view", "--no-open", log("evil.log")]);
+      const server = await serve(t, runtime, ["view", "--no-open", log("evil.log")]);
       const errors = [];
       try {
         const { page } = await open(browser, server.url, errors);
@@ -303,14 +286,14 @@ async function run(chromium) {
         ["cpuprofile", join(ROOT, "tests/fixtures/formats/bun-fib.cpuprofile"), "words", /:words:9:.*fib\.ts$/],
       ];
       for (const [what, file, label, re] of cases) {
-        const server = await serve(runtime, ["view", "--no-open", file]);
+        const server = await serve(t, runtime, ["view", "--no-open", file]);
         const errors = [];
         try {
           const { page } = await open(browser, server.url, errors);
           const frame = (await rects(page)).filter((r) => r.label === label).reduce((a, b) => (b.w > a.w ? b : a));
           t.match(frame?.name, re, `${what}: ${label} drawn`);
           const [cmd, argv] = runArgs(runtime, CLI, ["show", file]);
-          const shown = spawnSync(cmd, argv, { cwd: ROOT, encoding: "utf8" }).stdout.split("\n").find((l) => l.includes(` ${label} `));
+          const shown = (await runChild(cmd, argv)).stdout.split("\n").find((l) => l.includes(` ${label} `));
           const width = (await rects(page)).find((r) => r.name === "<all>").w;
           t.equal((Math.round((1000 * frame.w) / width) / 10).toFixed(1), /^\s*([\d.]+)%/.exec(shown)[1], `${what}: ${label}'s width is show's share`);
           await shot(page, `${runtime}-${what}`);
@@ -323,7 +306,7 @@ async function run(chromium) {
     });
 
     t.test(`${runtime}: one million samples open in under 2 s; zoom and search within 100 ms`, async (t) => {
-      const server = await serve(runtime, ["view", "--no-open", log("big.log")], 300_000);
+      const server = await serve(t, runtime, ["view", "--no-open", log("big.log")], 60_000);
       const errors = [];
       try {
         t.comment(`${runtime}: server read the 1M-sample log and served it after ${server.readyMs} ms`);
@@ -363,7 +346,7 @@ async function run(chromium) {
 
     t.test(`${runtime}: --web profiles a program, then serves it until Ctrl-C`, async (t) => {
       const saved = join(dir, `${runtime}-web.log`);
-      const server = await serve(runtime, ["--web", "--no-open", "-o", saved, join(ROOT, "examples/fib.ts"), "30"]);
+      const server = await serve(t, runtime, ["--web", "--no-open", "-o", saved, join(ROOT, "examples/fib.ts"), "30"]);
       const errors = [];
       let stopped = false;
       try {
