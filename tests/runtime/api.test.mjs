@@ -4,6 +4,8 @@ import t from "tap";
 import { join } from "node:path";
 import { BUN, DENO, ROOT, run as runChild, tempDir } from "../helpers.mjs";
 
+t.setTimeout(30_000); // the file takes ~4 s on 2 cores
+
 const user = join(ROOT, "tests/fixtures/api-user.ts");
 const noflags = join(ROOT, "tests/fixtures/api-noflags.ts");
 

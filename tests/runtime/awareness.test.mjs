@@ -5,6 +5,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { cli, digest, ROOT, run, runArgs, tempDir } from "../helpers.mjs";
 
+t.setTimeout(60_000); // the file takes ~18 s on 2 cores
+
 async function perSample(runtime, log, fn) {
   const [cmd, argv] = runArgs(runtime, join(ROOT, "tests/samples.ts"), [log, fn]);
   const r = await run(cmd, argv);

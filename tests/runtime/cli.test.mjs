@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { writeFileSync } from "node:fs";
 import { cli, ROOT, tempDir } from "../helpers.mjs";
 
+t.setTimeout(30_000); // the file takes ~5 s on 2 cores
+
 const fib = join(ROOT, "examples/fib.ts");
 
 for (const runtime of ["deno", "bun"]) {

@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { existsSync } from "node:fs";
 import { cli, cliAsync, digest, ROOT, tempDir, waitForOutput } from "../helpers.mjs";
 
+t.setTimeout(30_000); // the file takes ~8 s on 2 cores
+
 const fixture = join(ROOT, "tests/fixtures/exits.ts");
 const cases = [
   { how: "return", status: 0 },

@@ -9,6 +9,8 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { BUN, cli, DENO, digest, ROOT, run as runChild, tempDir } from "../helpers.mjs";
 
+t.setTimeout(100_000); // the file takes 22-33 s on 2 cores
+
 const FIB = join(ROOT, "examples/fib.ts");
 const FORMATS = join(ROOT, "tests/fixtures/formats");
 const has = async (cmd, args) => (await runChild(cmd, args, { stdio: "ignore" })).status === 0;

@@ -3,6 +3,8 @@ import t from "tap";
 import { join } from "node:path";
 import { cli, digest, ROOT, run, tempDir } from "../helpers.mjs";
 
+t.setTimeout(30_000); // the file takes ~8 s on 2 cores
+
 const PY = `
 import json, sys, vmprof
 s = vmprof.read_profile(sys.argv[1])

@@ -6,6 +6,8 @@ import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { cli, digest, ROOT, run, tempDir } from "../helpers.mjs";
 
+t.setTimeout(40_000); // the file takes ~11 s on 2 cores
+
 const FIX = join(ROOT, "tests/fixtures/native");
 const fixture = join(FIX, "ffi-spin.ts");
 const dir = tempDir();

@@ -6,6 +6,8 @@ import { existsSync } from "node:fs";
 import { constants } from "node:os";
 import { cli, digest, ROOT, tempDir } from "../helpers.mjs";
 
+t.setTimeout(30_000); // the file takes ~7 s on 2 cores
+
 const fixture = join(ROOT, "tests/fixtures/exits.ts");
 
 for (const runtime of ["deno", "bun"]) {

@@ -3,6 +3,8 @@ import t from "tap";
 import { join } from "node:path";
 import { cli, digest, ROOT, tempDir } from "../helpers.mjs";
 
+t.setTimeout(30_000); // the file takes ~4 s on 2 cores
+
 for (const runtime of ["deno", "bun"]) {
   t.test(`${runtime}: workers are sampled`, async (t) => {
     const log = join(tempDir(), "workers.log");

@@ -7,6 +7,8 @@ import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { CLI, ROOT, run as runChild, runArgs, start, tempDir, waitForOutput } from "../helpers.mjs";
 
+t.setTimeout(150_000); // the file takes ~47 s on 2 cores
+
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const OUT = join(ROOT, "tests/output/web");
 const RUNTIMES = (process.env.WEB_RUNTIMES ?? "deno,bun").split(",");
