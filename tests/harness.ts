@@ -6,6 +6,13 @@ import { inspect } from "node:util";
 
 type TestFn = () => void | Promise<void>;
 
+/**
+ * spawnSync options every child of a unit test gets: a tool (gcc, strip, python3) or a small
+ * program built here takes well under a second; a hung one is killed, not waited for. (The
+ * test file itself runs in a process group of its own that tests/unit.test.mjs kills when it ends.)
+ */
+export const CHILD = { timeout: 30_000, killSignal: "SIGKILL" } as const;
+
 const queue: { name: string; fn: TestFn }[] = [];
 let scheduled = false;
 
@@ -106,11 +113,11 @@ let python: PythonVmprof | null | undefined;
 export function pythonVmprof(): PythonVmprof | undefined {
   if (python === undefined) {
     const exe = process.env.PYTHON ?? "python3";
-    const probe = spawnSync(exe, ["-c", "import vmprof"], { encoding: "utf8" });
+    const probe = spawnSync(exe, ["-c", "import vmprof"], { ...CHILD, encoding: "utf8" });
     python = probe.status === 0
       ? {
         run(script: string, ...args: string[]): string {
-          const r = spawnSync(exe, ["-c", script, ...args], { encoding: "utf8", maxBuffer: 256 << 20 });
+          const r = spawnSync(exe, ["-c", script, ...args], { ...CHILD, encoding: "utf8", maxBuffer: 256 << 20 });
           if (r.status !== 0) throw new Error(`${exe} failed (${r.status}): ${r.stderr || r.error}`);
           return r.stdout;
         },

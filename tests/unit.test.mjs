@@ -2,9 +2,10 @@
 import t from "tap";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, runArgs } from "./helpers.mjs";
+import { ownGroups, ROOT, runArgs } from "./helpers.mjs";
 
 t.setTimeout(90_000); // the file takes ~14 s on 2 cores; no unit test file takes more than 3 s
+ownGroups(t);
 
 const files = readdirSync(join(ROOT, "tests/unit")).filter((f) => f.endsWith(".test.ts")).sort();
 t.ok(files.length > 0, "found unit test files");

@@ -6,14 +6,14 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { skip, test } from "../harness.ts";
+import { CHILD, skip, test } from "../harness.ts";
 import { ElfFile, type NativeMapping, nativeFrameName, NativeSymbolizer, v8RuntimeFunctions } from "../../lib/symbols/elf.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const FIX = join(ROOT, "tests", "fixtures", "native");
 
 function tool(cmd: string, args: string[]): string | undefined {
-  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 64 << 20 });
+  const r = spawnSync(cmd, args, { ...CHILD, encoding: "utf8", maxBuffer: 64 << 20 });
   return r.status === 0 ? r.stdout : undefined;
 }
 
@@ -90,7 +90,7 @@ function built(): string {
   if (tool("gcc", ["--version"]) === undefined) skip("gcc is not installed");
   const dir = mkdtempSync(join(tmpdir(), "vmprof-js-elf-"));
   const cc = (args: string[]) => {
-    const r = spawnSync("gcc", ["-O1", "-fno-optimize-sibling-calls", ...args], { cwd: dir, encoding: "utf8" });
+    const r = spawnSync("gcc", ["-O1", "-fno-optimize-sibling-calls", ...args], { ...CHILD, cwd: dir, encoding: "utf8" });
     if (r.status !== 0) throw new Error(`gcc ${args.join(" ")}: ${r.stderr}`);
   };
   cc(["-shared", "-fPIC", "-Wl,-Ttext-segment=0x10000000", "-o", "libtiny.so", join(FIX, "tiny.c")]);
@@ -98,7 +98,7 @@ function built(): string {
   cc(["-pie", "-fPIE", "-o", "where-pie", join(FIX, "where.c"), ...link]);
   cc(["-no-pie", "-o", "where-nopie", join(FIX, "where.c"), ...link]);
   for (const f of ["libtiny.so", "where-pie"]) {
-    if (spawnSync("strip", ["--strip-all", "-o", `stripped-${f}`, f], { cwd: dir }).status !== 0) {
+    if (spawnSync("strip", ["--strip-all", "-o", `stripped-${f}`, f], { ...CHILD, cwd: dir }).status !== 0) {
       copyFileSync(join(dir, f), join(dir, `stripped-${f}`)); // checked below: the test then sees symbols
     }
   }
@@ -108,7 +108,7 @@ function built(): string {
 
 /** Runs a where program: the pcs it reported inside each function, and its maps. */
 function runWhere(exe: string): { pcs: Map<string, number>; maps: NativeMapping[] } {
-  const r = spawnSync(exe, [], { encoding: "utf8" });
+  const r = spawnSync(exe, [], { ...CHILD, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`${exe} failed: ${r.stderr}`);
   const pcs = new Map<string, number>();
   for (const m of r.stdout.matchAll(/^(\w+) 0x([0-9a-f]+)$/gm)) pcs.set(m[1], parseInt(m[2], 16));
