@@ -1,6 +1,10 @@
 // What the stages agree on, in one place: the sampler's Config/Stats layout and raw-frame tags,
 // the META keys of the raw and the named log, and the per-sample activity letters (docs/FORMAT.md).
 //
+// Words: a frame's code has a "kind" (js, builtin, stub, … : CodeRange.kind); a sample has an
+// "activity" (what it was doing: jit, interpreter, gc, native, idle); a frame has a "colour
+// class" in the viewers (lib/view/colour-class.ts).
+//
 // The Zig side keeps its own copies, which this file mirrors (zig/ is not edited from here):
 //   ABI_VERSION        ↔ sampler.abi_version
 //   CONFIG, CONFIG_SIZE ↔ sampler.Config (offsets asserted at compile time there)
@@ -94,7 +98,7 @@ export const META = {
   // Written by the namer (lib/symbols/symbolize.ts).
   namedSamples: "named_samples",
   tiers: "vmprof_js.tiers", // JSON {key: tier}
-  activities: "vmprof_js.kinds", // one ACTIVITY_LETTERS letter per sample, in sample order
+  activities: "vmprof_js.kinds", // one ACTIVITY_LETTER per sample, in sample order (the key keeps its first name)
   linesKnown: "lines_known", // "<samples whose leaf has a line>/<samples>" (--lines)
 } as const;
 
@@ -106,19 +110,19 @@ export function threadKey(tid: number): string {
 // ------------------------------------------------------------------ per-sample activity
 
 /** What a sample was doing, from its innermost frame. */
-export type SampleKind = "jit" | "interpreter" | "gc" | "native" | "idle";
+export type Activity = "jit" | "interpreter" | "gc" | "native" | "idle";
 
 /** The activities in the order readers index them (lib/view/web-data.ts sends this order). */
-export const SAMPLE_KINDS: readonly SampleKind[] = ["jit", "interpreter", "gc", "native", "idle"];
+export const ACTIVITIES: readonly Activity[] = ["jit", "interpreter", "gc", "native", "idle"];
 
 /** The letter each activity is written as in META `vmprof_js.kinds`. */
-export const ACTIVITY_LETTER: Record<SampleKind, string> = { jit: "J", interpreter: "I", gc: "G", native: "N", idle: "D" };
+export const ACTIVITY_LETTER: Record<Activity, string> = { jit: "J", interpreter: "I", gc: "G", native: "N", idle: "D" };
 
 /** Letter → activity (the inverse of ACTIVITY_LETTER). */
-export const KIND_LETTERS: Record<string, SampleKind> = { J: "jit", I: "interpreter", G: "gc", N: "native", D: "idle" };
+export const LETTER_ACTIVITY: Record<string, Activity> = { J: "jit", I: "interpreter", G: "gc", N: "native", D: "idle" };
 
 /** How the one-line split (Stats.splitLine, the web page) names each activity. */
-export const SAMPLE_KIND_LABELS: Record<SampleKind, string> = {
+export const ACTIVITY_LABELS: Record<Activity, string> = {
   jit: "JIT",
   interpreter: "interpreter",
   gc: "GC",

@@ -1,11 +1,11 @@
 // A standalone SVG flame graph (flamegraph.pl's picture, no script): the folded stacks as a
 // tree, root at the bottom, widths proportional to samples, a <title> tooltip on every frame.
 // Keeps: threads (with `threads`, a root frame per thread), tiers (samples per tier in the
-// tooltip, colour by the main tier's kind), memory (peak RSS in the subtitle).
+// tooltip, colour by the main tier's colour class), memory (peak RSS in the subtitle).
 
 import { REAL_TIME } from "../format/constants.ts";
 import type { Stats } from "../profile/stats.ts";
-import { type Kind, kindOf } from "../view/kinds.ts";
+import { type ColourClass, colourClassOf } from "../view/colour-class.ts";
 import { foldStacks } from "./collapsed.ts";
 import type { Exporter, ExportOptions } from "./exporter.ts";
 import { peakRssKb } from "./frames.ts";
@@ -18,8 +18,8 @@ const BOTTOM = 10;
 const CHAR_WIDTH = 7; // of 12px monospace, near enough to decide how much text fits
 const MIN_WIDTH = 0.1; // narrower frames are left out, as flamegraph.pl does
 
-/** Hue, saturation and a lightness range per kind: warm for the program, cool for the runtime. */
-const COLOURS: Record<Kind, [number, number, number, number]> = {
+/** Hue, saturation and a lightness range per colour class: warm for the program, cool for the runtime. */
+const COLOURS: Record<ColourClass, [number, number, number, number]> = {
   optimized: [30, 90, 50, 62],
   "mid-tier": [40, 90, 52, 64],
   baseline: [48, 90, 52, 64],
@@ -58,15 +58,15 @@ export function escapeXml(s: string): string {
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, "\ufffd");
 }
 
-/** A stable small number from a string, to vary colours between functions of one kind. */
+/** A stable small number from a string, to vary colours between functions of one class. */
 function hash(s: string): number {
   let h = 2166136261;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
   return (h >>> 0) / 4294967296;
 }
 
-function colour(label: string, kind: Kind): string {
-  const [hue, sat, lo, hi] = COLOURS[kind];
+function colour(label: string, cls: ColourClass): string {
+  const [hue, sat, lo, hi] = COLOURS[cls];
   const v = hash(label);
   return `hsl(${Math.round(hue + 10 * (v - 0.5))},${sat}%,${Math.round(lo + (hi - lo) * v)}%)`;
 }
@@ -133,7 +133,7 @@ export function toSvg(stats: Stats, options: ExportOptions = {}): string {
     const py = height - BOTTOM - (level + 1) * FRAME_HEIGHT;
     const info = folded.info.get(node.label);
     const tier = mainTier(node.tiers);
-    const kind: Kind = kindOf(info?.full ?? node.label, tier === undefined ? undefined : { tier });
+    const cls: ColourClass = colourClassOf(info?.full ?? node.label, tier === undefined ? undefined : { tier });
     const share = ((100 * node.count) / total).toFixed(2);
     let tip = `${node.label}: ${node.count} ${node.count === 1 ? "sample" : "samples"} (${share}%)`;
     if (node.tiers.size > 0) tip += `; ${tierText(node.tiers)}`;
@@ -141,7 +141,7 @@ export function toSvg(stats: Stats, options: ExportOptions = {}): string {
     out.push(
       `<g class="f"><title>${escapeXml(tip)}</title>` +
         `<rect x="${px.toFixed(2)}" y="${py}" width="${w.toFixed(2)}" height="${FRAME_HEIGHT - 1}" rx="2" ` +
-        `fill="${node === root ? "#c8c8c8" : colour(node.label, kind)}"/>` +
+        `fill="${node === root ? "#c8c8c8" : colour(node.label, cls)}"/>` +
         (text === "" ? "" : `<text x="${(px + 3).toFixed(2)}" y="${py + 11.5}">${escapeXml(text)}</text>`) +
         `</g>`,
     );

@@ -3,7 +3,7 @@
 import type { Profile, Sample } from "../format/reader.ts";
 import { buildTree, stackGroups, type Tree, type TreeKeys } from "./tree.ts";
 import { parseName } from "./names.ts";
-import { KIND_LETTERS, META, SAMPLE_KIND_LABELS, type SampleKind } from "../contract.ts";
+import { ACTIVITY_LABELS, type Activity, LETTER_ACTIVITY, META } from "../contract.ts";
 
 export { displayName, isUnknownFile, location, type ParsedName, parseName } from "./names.ts";
 export type { Tree } from "./tree.ts";
@@ -25,7 +25,7 @@ export interface FlatOptions {
   noNative?: boolean;
 }
 
-export type { SampleKind } from "../contract.ts";
+export type { Activity } from "../contract.ts";
 
 export class Stats {
   profile: Profile;
@@ -66,14 +66,19 @@ export class Stats {
   }
 
   /** Samples by what they were doing (JIT code, interpreter, GC, runtime native code, idle). */
-  kindTotals(): Record<SampleKind, number> {
-    const out: Record<SampleKind, number> = { jit: 0, interpreter: 0, gc: 0, native: 0, idle: 0 };
+  activityTotals(): Record<Activity, number> {
+    const out: Record<Activity, number> = { jit: 0, interpreter: 0, gc: 0, native: 0, idle: 0 };
     const letters = this.profile.meta.get(META.activities) ?? "";
     for (let i = 0; i < letters.length; i++) {
-      const k = KIND_LETTERS[letters[i]];
-      if (k) out[k]++;
+      const a = LETTER_ACTIVITY[letters[i]];
+      if (a) out[a]++;
     }
     return out;
+  }
+
+  /** @deprecated The old name of activityTotals(), kept for callers of the public API. */
+  kindTotals(): Record<Activity, number> {
+    return this.activityTotals();
   }
 
   /** Samples by the tier of their innermost tiered frame (self time per JIT tier). */
@@ -93,14 +98,14 @@ export class Stats {
     return new Map([...out].sort((a, b) => b[1] - a[1]));
   }
 
-  /** "JIT 71% · interpreter 9% · GC 12% · runtime native 8%", or "" when the log has no kinds. */
+  /** "JIT 71% · interpreter 9% · GC 12% · runtime native 8%", or "" when the log has no activities. */
   splitLine(): string {
-    const totals = this.kindTotals();
+    const totals = this.activityTotals();
     const n = Object.values(totals).reduce((a, b) => a + b, 0);
     if (n === 0) return "";
-    return (Object.keys(totals) as SampleKind[])
+    return (Object.keys(totals) as Activity[])
       .filter((k) => totals[k] > 0)
-      .map((k) => `${SAMPLE_KIND_LABELS[k]} ${Math.round((100 * totals[k]) / n)}%`)
+      .map((k) => `${ACTIVITY_LABELS[k]} ${Math.round((100 * totals[k]) / n)}%`)
       .join(" · ");
   }
 
@@ -211,20 +216,20 @@ export class Stats {
   }
 
   /**
-   * A Stats over the samples `keep` accepts (same symbols, META and tier tables; the kinds
-   * are filtered along). For one thread: `stats.filter((s) => s.thread === tid)`.
+   * A Stats over the samples `keep` accepts (same symbols, META and tier tables; the activity
+   * letters are filtered along). For one thread: `stats.filter((s) => s.thread === tid)`.
    */
   filter(keep: (sample: Sample, index: number) => boolean): Stats {
     const letters = this.profile.meta.get(META.activities);
     const samples: Sample[] = [];
-    let kinds = "";
+    let activities = "";
     this.profile.samples.forEach((s, i) => {
       if (!keep(s, i)) return;
       samples.push(s);
-      if (letters) kinds += letters[i] ?? "";
+      if (letters) activities += letters[i] ?? "";
     });
     const meta = new Map(this.profile.meta);
-    if (letters) meta.set(META.activities, kinds);
+    if (letters) meta.set(META.activities, activities);
     return new Stats({ ...this.profile, samples, meta });
   }
 

@@ -14,6 +14,7 @@ export interface CodeRange {
   col?: number;
   /** Deno: ignition|sparkplug|maglev|turbofan; Bun: llint|baseline|dfg|ftl; wasm: liftoff|turbofan|bbq|omg. */
   tier?: string;
+  /** What kind of code: the one meaning of "kind" in lib/ (a sample has an activity, a frame a colour class). */
   kind: "js" | "builtin" | "stub" | "regexp" | "interpreter" | "wasm" | "other";
   /** JSC code block hash (the six characters after '#'). */
   hash?: string;

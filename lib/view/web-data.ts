@@ -12,14 +12,14 @@
 
 import type { Profile } from "../format/reader.ts";
 import { MEMORY, REAL_TIME } from "../format/constants.ts";
-import { META, SAMPLE_KIND_LABELS, SAMPLE_KINDS, threadKey } from "../contract.ts";
-import { frameInfoFromMeta, KINDS, kindOf, sampleKindsFromMeta } from "./kinds.ts";
+import { ACTIVITIES, ACTIVITY_LABELS, ACTIVITY_LETTER, META, threadKey } from "../contract.ts";
+import { COLOUR_CLASSES, colourClassOf, frameInfoFromMeta } from "./colour-class.ts";
 
 export const WEB_MAGIC = "VMPW";
 export const WEB_FORMAT = 1;
 
 export interface WebSection {
-  name: "nodeParent" | "nodeFrame" | "sampleNode" | "sampleThread" | "sampleRss" | "sampleKind";
+  name: "nodeParent" | "nodeFrame" | "sampleNode" | "sampleThread" | "sampleRss" | "sampleActivity";
   type: "i32" | "u16" | "u32" | "u8";
   /** Byte offset from the start of the payload (a multiple of 8). */
   offset: number;
@@ -48,15 +48,16 @@ export interface WebHeader {
   names: string[];
   /** Per frame (a distinct key on some stack): index into names. */
   frameName: number[];
-  /** Per frame: index into kinds. */
-  frameKind: number[];
+  /** Per frame: index into colourClasses. */
+  frameClass: number[];
   /** Per frame: the JIT tier when the log says, else "". */
   frameTier: string[];
-  kinds: readonly string[];
-  /** What sampleKind values (when present) stand for: the log's per-sample kinds (Stats.kindTotals). */
-  sampleKinds: readonly string[];
-  /** How the page names each of sampleKinds (Stats.splitLine's words). */
-  sampleKindLabels: readonly string[];
+  /** The viewers' colour classes (lib/view/colour-class.ts), in legend order. */
+  colourClasses: readonly string[];
+  /** What sampleActivity values (when present) stand for: the samples' activities (Stats.activityTotals). */
+  activities: readonly string[];
+  /** How the page names each of activities (Stats.splitLine's words). */
+  activityLabels: readonly string[];
   sections: WebSection[];
 }
 
@@ -201,7 +202,7 @@ export function encodeWebProfile(profile: Profile, label: string): Uint8Array {
   const names: string[] = [];
   const nameIdx = new Map<string, number>();
   const frameName: number[] = [];
-  const frameKind: number[] = [];
+  const frameClass: number[] = [];
   const frameTier: string[] = [];
   for (const a of frameAddrs) {
     const name = nameOf(profile, a);
@@ -213,7 +214,7 @@ export function encodeWebProfile(profile: Profile, label: string): Uint8Array {
     }
     frameName.push(i);
     const fi = info.get(a);
-    frameKind.push(KINDS.indexOf(kindOf(name, fi)));
+    frameClass.push(COLOUR_CLASSES.indexOf(colourClassOf(name, fi)));
     frameTier.push(fi?.tier ?? "");
   }
   const counts = new Array<number>(threadIds.length).fill(0);
@@ -231,8 +232,8 @@ export function encodeWebProfile(profile: Profile, label: string): Uint8Array {
     { name: "sampleThread", type: "u16", data: columns.sampleThread },
   ];
   if (columns.sampleRss) parts.push({ name: "sampleRss", type: "u32", data: columns.sampleRss });
-  const sampleKind = sampleKindsFromMeta(profile.meta, profile.samples.length);
-  if (sampleKind) parts.push({ name: "sampleKind", type: "u8", data: sampleKind });
+  const sampleActivity = activityIndexes(profile.meta, profile.samples.length);
+  if (sampleActivity) parts.push({ name: "sampleActivity", type: "u8", data: sampleActivity });
   // The tables that became columns would only weigh the header down (a letter per sample).
   const meta = Object.fromEntries([...profile.meta].filter(([k]) => k !== META.tiers && k !== META.activities));
 
@@ -253,11 +254,11 @@ export function encodeWebProfile(profile: Profile, label: string): Uint8Array {
     threads,
     names,
     frameName,
-    frameKind,
+    frameClass,
     frameTier,
-    kinds: KINDS,
-    sampleKinds: SAMPLE_KINDS,
-    sampleKindLabels: SAMPLE_KINDS.map((k) => SAMPLE_KIND_LABELS[k]),
+    colourClasses: COLOUR_CLASSES,
+    activities: ACTIVITIES,
+    activityLabels: ACTIVITIES.map((a) => ACTIVITY_LABELS[a]),
     sections: [],
   };
   // The section offsets depend on the header's length, which depends on the offsets:
@@ -289,4 +290,18 @@ export function encodeWebProfile(profile: Profile, label: string): Uint8Array {
 
 function align8(n: number): number {
   return Math.ceil(n / 8) * 8;
+}
+
+const LETTERS = ACTIVITIES.map((a) => ACTIVITY_LETTER[a]).join("");
+
+/** Per sample, an index into ACTIVITIES (255: unknown); undefined when the log has no such table. */
+export function activityIndexes(meta: Map<string, string>, samples: number): Uint8Array | undefined {
+  const letters = meta.get(META.activities);
+  if (letters === undefined || letters.length !== samples || samples === 0) return undefined;
+  const out = new Uint8Array(samples);
+  for (let i = 0; i < samples; i++) {
+    const k = LETTERS.indexOf(letters[i]);
+    out[i] = k < 0 ? 255 : k;
+  }
+  return out;
 }

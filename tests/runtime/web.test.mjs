@@ -155,8 +155,8 @@ async function run(chromium) {
         t.equal(await page.locator("#search-result").textContent(), "matches: 26.6% of samples (799)", "a /regex/");
         await page.locator("#search").fill("");
 
-        // Tiers and kinds: the one-line split, the legend, the merge toggle.
-        t.equal(await page.locator("#kind-split").textContent(), "JIT 74.9% · interpreter 6.9% · GC 6.6% · runtime native 6.7% · idle 4.9%");
+        // Tiers, activities and colour classes: the one-line split, the legend, the merge toggle.
+        t.equal(await page.locator("#activity-split").textContent(), "JIT 74.9% · interpreter 6.9% · GC 6.6% · runtime native 6.7% · idle 4.9%");
         const legend = await page.locator("#legend").textContent();
         for (const k of ["optimized JIT", "mid-tier JIT", "baseline JIT", "interpreter", "native", "GC", "idle"]) t.match(legend, k);
         await page.locator("#merge-tiers").uncheck();

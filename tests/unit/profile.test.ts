@@ -147,7 +147,7 @@ test("flatten: a child that is the same function as its parent merges into it", 
   assert.equal(t.toString(), "<all> (2)\n  js:fib:5:/a.ts (2)\n    js:leaf:9:/a.ts (2)");
 });
 
-test("tiers: one function in two tiers is one node with a per-tier split; kinds and tier totals", () => {
+test("tiers: one function in two tiers is one node with a per-tier split; activity and tier totals", () => {
   const w = new LogWriter();
   w.header({ periodUsec: 1000, flags: 0, interpName: "deno" });
   w.symbol(MAIN, "js:main:1:/a.ts");
@@ -166,7 +166,8 @@ test("tiers: one function in two tiers is one node with a per-tier split; kinds 
   assert.deepEqual([...fib.tiers], [["turbofan", 3], ["ignition", 1]]);
   assert.deepEqual([...stats.getTree()["main"].tiers], [["ignition", 5]]);
   assert.equal(stats.tierOf(FIB2), "ignition");
-  assert.deepEqual(stats.kindTotals(), { jit: 2, interpreter: 1, gc: 1, native: 1, idle: 0 });
+  assert.deepEqual(stats.activityTotals(), { jit: 2, interpreter: 1, gc: 1, native: 1, idle: 0 });
+  assert.deepEqual(stats.kindTotals(), stats.activityTotals(), "the old name still answers");
   assert.equal(stats.splitLine(), "JIT 40% · interpreter 20% · GC 20% · runtime native 20%");
   assert.deepEqual([...stats.tierTotals()], [["turbofan", 3], ["ignition", 2]]);
   assert.equal(stats.flat().find((r) => r.name.startsWith("js:fib"))!.total, 4);

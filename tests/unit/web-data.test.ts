@@ -8,13 +8,13 @@ import { LogWriter } from "../../lib/format/writer.ts";
 import { Stats } from "../../lib/profile/stats.ts";
 import { META } from "../../lib/contract.ts";
 import { buildTree, type Tree } from "../../lib/profile/tree.ts";
-import { encodeWebProfile } from "../../lib/view/web-data.ts";
-import { frameInfoFromMeta, KINDS, kindOf, sampleKindsFromMeta } from "../../lib/view/kinds.ts";
+import { activityIndexes, encodeWebProfile } from "../../lib/view/web-data.ts";
+import { COLOUR_CLASSES, colourClassOf, frameInfoFromMeta } from "../../lib/view/colour-class.ts";
 import {
   decode,
   diffTree,
   flat,
-  kindSplit,
+  classSplit,
   matchedSamples,
   movers,
   nameMatcher,
@@ -28,7 +28,7 @@ import { FIB, FIB2, knownProfile as sharedProfile, MAIN } from "../fixtures/know
 
 const EVIL = 0x5000;
 
-/** The shared known profile (main ─ fib ─ leaf, recursion, 2 threads) with rss, tiers, kinds and a hostile name. */
+/** The shared known profile (main ─ fib ─ leaf, recursion, 2 threads) with rss, tiers, activity letters and a hostile name. */
 function knownProfile(): Profile {
   return sharedProfile({
     flags: MEMORY,
@@ -116,12 +116,12 @@ test("tiers: per node as Tree.tiers counts them", () => {
   assert.deepEqual(model.tiersOf(ALL, false, fib2), new Map([["turbofan", 1]]));
 });
 
-test("sample kinds: the log's letters become a column, counted under filters", () => {
+test("activities: the log's letters become a column, counted under filters", () => {
   // jit, interpreter, gc, native, idle; the X is in no column.
-  assert.deepEqual([...model.sampleKindCounts(ALL)!], [7, 1, 1, 1, 1]);
-  assert.deepEqual([...model.sampleKindCounts({ thread: 0, from: 5, to: 10 })!], [1, 1, 0, 1, 1], "thread index 0 (tid 1)");
-  assert.equal(sampleKindsFromMeta(new Map([[META.activities, "JJ"]]), 3), undefined, "a table of the wrong length is ignored");
-  assert.deepEqual([...sampleKindsFromMeta(new Map([[META.activities, "JIGNDx"]]), 6)!], [0, 1, 2, 3, 4, 255]);
+  assert.deepEqual([...model.activityCounts(ALL)!], [7, 1, 1, 1, 1]);
+  assert.deepEqual([...model.activityCounts({ thread: 0, from: 5, to: 10 })!], [1, 1, 0, 1, 1], "thread index 0 (tid 1)");
+  assert.equal(activityIndexes(new Map([[META.activities, "JJ"]]), 3), undefined, "a table of the wrong length is ignored");
+  assert.deepEqual([...activityIndexes(new Map([[META.activities, "JIGNDx"]]), 6)!], [0, 1, 2, 3, 4, 255]);
 });
 
 test("flat: self and total per function equal Stats.flat (show flat numbers)", () => {
@@ -197,32 +197,32 @@ test("sandwich: callers and callees of leaf", () => {
   assert.deepEqual(byName(callees, 0), { "n:memcpy:0:/usr/lib/libc.so.6": 2 });
 });
 
-test("kinds: kindOf by name and tier, frameInfoFromMeta, the split", () => {
-  assert.equal(kindOf("js:fib:5:/app/main.ts"), "code");
-  assert.equal(kindOf("js:fib:5:/app/main.ts", { tier: "turbofan" }), "optimized");
-  assert.equal(kindOf("js:fib:5:/app/main.ts", { tier: "dfg" }), "mid-tier");
-  assert.equal(kindOf("js:fib:5:/app/main.ts", { tier: "sparkplug" }), "baseline");
-  assert.equal(kindOf("js:fib:5:/app/main.ts", { tier: "llint" }), "interpreter");
-  assert.equal(kindOf("js:(interpreter):0:-"), "interpreter");
-  assert.equal(kindOf("js:(garbage collector):0:-"), "gc");
-  assert.equal(kindOf("js:(native code):0:-"), "native");
-  assert.equal(kindOf("js:(unnamed JIT code):0:-"), "other");
-  assert.equal(kindOf("js:(idle):0:-"), "idle");
-  assert.equal(kindOf("n:memcpy:0:/usr/lib/libc.so.6"), "native");
-  assert.equal(kindOf("js:readFile:10:ext:deno_fs/30_fs.js"), "runtime");
-  assert.equal(kindOf("js:emit:3:node:events"), "runtime");
-  assert.equal(kindOf("py:main:3:/app/x.py"), "code");
-  assert.equal(kindOf("0x4000"), "other");
+test("colour classes: colourClassOf by name and tier, frameInfoFromMeta, the split", () => {
+  assert.equal(colourClassOf("js:fib:5:/app/main.ts"), "code");
+  assert.equal(colourClassOf("js:fib:5:/app/main.ts", { tier: "turbofan" }), "optimized");
+  assert.equal(colourClassOf("js:fib:5:/app/main.ts", { tier: "dfg" }), "mid-tier");
+  assert.equal(colourClassOf("js:fib:5:/app/main.ts", { tier: "sparkplug" }), "baseline");
+  assert.equal(colourClassOf("js:fib:5:/app/main.ts", { tier: "llint" }), "interpreter");
+  assert.equal(colourClassOf("js:(interpreter):0:-"), "interpreter");
+  assert.equal(colourClassOf("js:(garbage collector):0:-"), "gc");
+  assert.equal(colourClassOf("js:(native code):0:-"), "native");
+  assert.equal(colourClassOf("js:(unnamed JIT code):0:-"), "other");
+  assert.equal(colourClassOf("js:(idle):0:-"), "idle");
+  assert.equal(colourClassOf("n:memcpy:0:/usr/lib/libc.so.6"), "native");
+  assert.equal(colourClassOf("js:readFile:10:ext:deno_fs/30_fs.js"), "runtime");
+  assert.equal(colourClassOf("js:emit:3:node:events"), "runtime");
+  assert.equal(colourClassOf("py:main:3:/app/x.py"), "code");
+  assert.equal(colourClassOf("0x4000"), "other");
   assert.deepEqual(
     frameInfoFromMeta(new Map([[META.tiers, '{"16": "maglev", "x": "y", "32": 5}'], ["thread:1", "main"]])),
     new Map([[16, { tier: "maglev" }]]),
   );
   assert.deepEqual(frameInfoFromMeta(new Map([[META.tiers, "{not json"]])), new Map());
   const t = model.tree(ALL, false);
-  const split = kindSplit(t, KINDS.length);
-  assert.equal(split[KINDS.indexOf("optimized")], 0, "fib2 is never innermost");
-  assert.equal(split[KINDS.indexOf("interpreter")], 3, "fib in ignition");
-  assert.equal(split[KINDS.indexOf("native")], 2);
+  const split = classSplit(t, COLOUR_CLASSES.length);
+  assert.equal(split[COLOUR_CLASSES.indexOf("optimized")], 0, "fib2 is never innermost");
+  assert.equal(split[COLOUR_CLASSES.indexOf("interpreter")], 3, "fib in ignition");
+  assert.equal(split[COLOUR_CLASSES.indexOf("native")], 2);
   assert.equal(split.reduce((a: number, b: number) => a + b, 0) + t.self[0], t.total[0]);
 });
 

@@ -5,7 +5,7 @@ import {
   decode,
   diffTree,
   flat,
-  kindSplit,
+  classSplit,
   locationOf,
   matchedSamples,
   movers,
@@ -20,8 +20,8 @@ import { Timeline } from "./timeline.js";
 const started = performance.now();
 const $ = (id) => document.getElementById(id);
 
-/** Colours and legend names of the kinds of lib/view/kinds.ts. */
-const KIND_STYLE = {
+/** Colours and legend names of the colour classes of lib/view/colour-class.ts. */
+const CLASS_STYLE = {
   optimized: { h: 135, s: 48, l: 52, label: "optimized JIT" },
   "mid-tier": { h: 170, s: 48, l: 50, label: "mid-tier JIT" },
   baseline: { h: 195, s: 62, l: 60, label: "baseline JIT" },
@@ -86,17 +86,17 @@ function hash(s) {
   return h >>> 0;
 }
 
-function kindColor(kind, key) {
-  const st = KIND_STYLE[kind] ?? KIND_STYLE.other;
+function classColor(cls, key) {
+  const st = CLASS_STYLE[cls] ?? CLASS_STYLE.other;
   const j = (hash(key) % 1000) / 1000;
   return `hsl(${(st.h + (j - 0.5) * 12).toFixed(1)}, ${st.s}%, ${(st.l - 7 + 14 * j).toFixed(1)}%)`;
 }
 
 /** Gives a tree the names its labels point into, and caches a colour per label. */
-function named(t, names, parsed, kinds) {
+function named(t, names, parsed, classes) {
   t.names = names;
   t.parsed = parsed;
-  t.kinds = kinds;
+  t.classes = classes;
   return t;
 }
 
@@ -111,13 +111,13 @@ function labelColor(t, n) {
   let c = cache[l];
   if (c === undefined) {
     const p = t.parsed[t.labels.nameOf[l]];
-    c = cache[l] = kindColor(t.kinds[t.labels.kindOf[l]], p.name);
+    c = cache[l] = classColor(t.classes[t.labels.classOf[l]], p.name);
   }
   return c;
 }
 
 function frameColor(t, n, dimmed) {
-  if (n === 0 && t.rootFn !== undefined && !dimmed) return kindColor(t.kinds[t.labels.kindOf[t.rootFn]], t.parsed[t.rootFn].name);
+  if (n === 0 && t.rootFn !== undefined && !dimmed) return classColor(t.classes[t.labels.classOf[t.rootFn]], t.parsed[t.rootFn].name);
   if (n === 0) return ROOT_COLOR;
   if (dimmed) return DIM_COLOR;
   return labelColor(t, n);
@@ -158,18 +158,18 @@ function hideTooltip() {
   tooltip.hidden = true;
 }
 
-/** Name, location, kind and shares of node n (shares of `base` samples). */
+/** Name, location, colour class and shares of node n (shares of `base` samples). */
 function nodeLines(t, n, base) {
   if (n === 0 && t.rootFn === undefined) {
     return [el("div", { class: "t-name", text: "all samples" }), el("div", { text: `${fmtInt.format(t.total[0])} samples` })];
   }
   const p = t.parsed[n === 0 ? t.rootFn : t.fn(n)];
-  const kind = KIND_STYLE[t.kinds[t.kind(n)]]?.label ?? "";
+  const cls = CLASS_STYLE[t.classes[t.colourClass(n)]]?.label ?? "";
   const tier = t.tier(n);
   const out = [el("div", { class: "t-name", text: p.name })];
   const loc = locationOf(p);
   if (loc) out.push(el("div", { class: "t-loc", text: loc }));
-  out.push(el("div", { class: "t-kind", text: tier ? `${kind} (${tier})` : kind }));
+  out.push(el("div", { class: "t-class", text: tier ? `${cls} (${tier})` : cls }));
   out.push(el("div", { text: `total ${pct(t.total[n], base)} · ${fmtInt.format(t.total[n])} samples` }));
   out.push(el("div", { text: `self ${pct(t.self[n], base)} · ${fmtInt.format(t.self[n])} samples` }));
   if (t.selfA.length > 0) {
@@ -196,13 +196,13 @@ function hoverFlame(t, n, e) {
 // ---------------------------------------------------------------- flame graphs
 
 /** Records how long an interaction took, up to the next frame being painted. */
-function measure(kind, since) {
+function measure(what, since) {
   // The frame callback runs before the paint; the task after it, once the frame is out.
   requestAnimationFrame(() =>
     setTimeout(() => {
       const ms = performance.now() - since;
-      debug.latency[kind] = ms;
-      (debug.latencies[kind] ??= []).push(ms);
+      debug.latency[what] = ms;
+      (debug.latencies[what] ??= []).push(ms);
     }, 0)
   );
 }
@@ -354,23 +354,23 @@ function pickLabel(i) {
 }
 
 function renderSplit() {
-  const kinds = model.kinds;
-  const split = kindSplit(tree, kinds.length);
+  const classes = model.colourClasses;
+  const split = classSplit(tree, classes.length);
   const total = tree.total[0];
-  const present = new Set(model.frameLabels.kindOf);
+  const present = new Set(model.frameLabels.classOf);
   const items = [];
-  const byKind = model.sampleKindCounts(filter());
-  if (byKind !== undefined) {
-    const n = byKind.reduce((a, b) => a + b, 0);
-    const labels = model.header.sampleKindLabels ?? [];
-    const parts = model.header.sampleKinds.map((k, i) => [labels[i] ?? k, byKind[i]]).filter(([, c]) => c > 0);
-    $("kind-split").textContent = parts.map(([k, c]) => `${k} ${pct(c, n)}`).join(" · ");
+  const byActivity = model.activityCounts(filter());
+  if (byActivity !== undefined) {
+    const n = byActivity.reduce((a, b) => a + b, 0);
+    const labels = model.header.activityLabels ?? [];
+    const parts = model.header.activities.map((a, i) => [labels[i] ?? a, byActivity[i]]).filter(([, c]) => c > 0);
+    $("activity-split").textContent = parts.map(([a, c]) => `${a} ${pct(c, n)}`).join(" · ");
   }
-  $("kind-split").hidden = byKind === undefined;
+  $("activity-split").hidden = byActivity === undefined;
   items.push(el("span", { class: "muted", text: "colours:" }));
-  kinds.forEach((k, i) => {
+  classes.forEach((k, i) => {
     if (!present.has(i) && split[i] === 0) return;
-    const st = KIND_STYLE[k] ?? KIND_STYLE.other;
+    const st = CLASS_STYLE[k] ?? CLASS_STYLE.other;
     const chip = el("span", { class: "chip", style: { background: `hsl(${st.h}, ${st.s}%, ${st.l}%)` } });
     items.push(el("span", { class: "legend-item", title: k }, chip, `${st.label} ${pct(split[i], total)}`));
   });
@@ -473,7 +473,7 @@ function renderFlat() {
   const fnLabels = model.functionLabels;
   const rows = idx.map((i) => {
     const p = model.parsed[i];
-    const color = kindColor(model.kinds[fnLabels.kindOf[i]], p.name);
+    const color = classColor(model.colourClasses[fnLabels.classOf[i]], p.name);
     return el(
       "tr",
       { dataset: { fn: String(i) }, title: "open the sandwich view of this function" },
@@ -511,7 +511,7 @@ function renderSandwich() {
   const { callers, callees } = sandwich(tree, f, model.functionLabels);
   const base = tree.total[0];
   for (const t of [callers, callees]) {
-    named(t, model.names, model.parsed, model.kinds);
+    named(t, model.names, model.parsed, model.colourClasses);
     t.base = base;
     t.rootFn = f; // the root is the function itself
   }
@@ -531,7 +531,7 @@ function renderDiff() {
   if (models.length < 2) return;
   const [a, b] = models;
   const d = diffTree(a.tree({ thread: -1 }, true), a.names, b.tree({ thread: -1 }, true), b.names);
-  const t = named(d.tree, d.names, d.names.map(parseName), b.kinds);
+  const t = named(d.tree, d.names, d.names.map(parseName), b.colourClasses);
   t.samplesA = d.samplesA;
   let maxDelta = 0.001;
   for (let i = 1; i < t.n; i++) {
@@ -591,7 +591,7 @@ function refresh(keepZoom) {
     model.tree(filter(), state.merged),
     model.names,
     model.parsed,
-    model.kinds,
+    model.colourClasses,
   );
   flame.tree = tree;
   flame.zoomNode = keepZoom && flame.zoomNode < tree.n && tree.total[flame.zoomNode] > 0 ? flame.zoomNode : 0;
@@ -727,7 +727,7 @@ async function main() {
   debug.timings.fetched = performance.now() - started;
   models = buffers.map((b) => {
     const m = new ProfileModel(decode(b));
-    named(m.trie, m.names, m.parsed, m.kinds);
+    named(m.trie, m.names, m.parsed, m.colourClasses);
     return m;
   });
   debug.timings.decoded = performance.now() - started;

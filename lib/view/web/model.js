@@ -44,7 +44,7 @@ export class Tree {
   /**
    * @param {Int32Array} parent  parent of each node, -1 for the root
    * @param {Int32Array} label   label of each node, -1 for the root
-   * @param {{nameOf: Int32Array, kindOf: Uint8Array, tierOf: string[]}} labels
+   * @param {{nameOf: Int32Array, classOf: Uint8Array, tierOf: string[]}} labels
    */
   constructor(parent, label, labels) {
     const n = parent.length;
@@ -119,8 +119,8 @@ export class Tree {
     return i === 0 ? -1 : this.labels.nameOf[this.label[i]];
   }
 
-  kind(i) {
-    return i === 0 ? -1 : this.labels.kindOf[this.label[i]];
+  colourClass(i) {
+    return i === 0 ? -1 : this.labels.classOf[this.label[i]];
   }
 
   tier(i) {
@@ -200,16 +200,16 @@ export class ProfileModel {
     this.header = h;
     this.names = h.names;
     this.parsed = h.names.map(parseName);
-    this.kinds = h.kinds;
+    this.colourClasses = h.colourClasses;
     this.samples = h.samples;
     this.threads = h.threads;
     this.sampleNode = decoded.sampleNode;
     this.sampleThread = decoded.sampleThread;
     this.sampleRss = decoded.sampleRss;
-    this.sampleKind = decoded.sampleKind; // per sample, an index into header.sampleKinds (255: unknown)
+    this.sampleActivity = decoded.sampleActivity; // per sample, an index into header.activities (255: unknown)
     this.frameLabels = {
       nameOf: Int32Array.from(h.frameName),
-      kindOf: Uint8Array.from(h.frameKind),
+      classOf: Uint8Array.from(h.frameClass),
       tierOf: h.frameTier,
     };
     this.trie = new Tree(decoded.nodeParent, decoded.nodeFrame, this.frameLabels);
@@ -223,21 +223,21 @@ export class ProfileModel {
     if (this._fnLabels === undefined) {
       const n = this.names.length;
       const fl = this.frameLabels;
-      // A function whose frames differ in kind (JIT tiers) takes the kind of its frame
+      // A function whose frames differ in colour class (JIT tiers) takes the class of its frame
       // with the most samples on their stacks.
       const all = this.trie.withSelf(this.selfCounts({ thread: -1 }));
       const weight = new Float64Array(fl.nameOf.length);
       for (let i = 1; i < all.n; i++) weight[all.label[i]] += all.total[i];
-      const kindOf = new Uint8Array(n).fill(255);
+      const classOf = new Uint8Array(n).fill(255);
       const best = new Float64Array(n).fill(-1);
       for (let f = 0; f < fl.nameOf.length; f++) {
         const i = fl.nameOf[f];
         if (weight[f] > best[i]) {
           best[i] = weight[f];
-          kindOf[i] = fl.kindOf[f];
+          classOf[i] = fl.classOf[f];
         }
       }
-      this._fnLabels = { nameOf: Int32Array.from({ length: n }, (_, i) => i), kindOf, tierOf: new Array(n).fill("") };
+      this._fnLabels = { nameOf: Int32Array.from({ length: n }, (_, i) => i), classOf, tierOf: new Array(n).fill("") };
     }
     return this._fnLabels;
   }
@@ -288,14 +288,14 @@ export class ProfileModel {
     return tree.withSelf(self);
   }
 
-  /** Samples of the selection by what they were doing (header.sampleKinds order); undefined without the table. */
-  sampleKindCounts(filter) {
-    if (this.sampleKind === undefined) return undefined;
+  /** Samples of the selection by what they were doing (header.activities order); undefined without the table. */
+  activityCounts(filter) {
+    if (this.sampleActivity === undefined) return undefined;
     const from = Math.max(0, filter.from ?? 0);
     const to = Math.min(this.samples, filter.to ?? this.samples);
     const thread = filter.thread ?? -1;
-    const out = new Float64Array(this.header.sampleKinds.length);
-    const sk = this.sampleKind;
+    const out = new Float64Array(this.header.activities.length);
+    const sk = this.sampleActivity;
     const st = this.sampleThread;
     for (let s = from; s < to; s++) {
       if ((thread < 0 || st[s] === thread) && sk[s] < out.length) out[sk[s]]++;
@@ -345,10 +345,10 @@ export function flat(tree, nameCount) {
   return { self, total };
 }
 
-/** Self samples by kind index. */
-export function kindSplit(tree, kindCount) {
-  const out = new Float64Array(kindCount);
-  for (let i = 1; i < tree.n; i++) out[tree.kind(i)] += tree.self[i];
+/** Self samples by colour class index. */
+export function classSplit(tree, classCount) {
+  const out = new Float64Array(classCount);
+  for (let i = 1; i < tree.n; i++) out[tree.colourClass(i)] += tree.self[i];
   return out;
 }
 
@@ -453,9 +453,9 @@ export function diffTree(a, namesA, b, namesB) {
   };
   const fromA = namesA.map(nameId);
   const fromB = namesB.map(nameId);
-  const kindA = a.labels.kindOf;
-  const kindB = b.labels.kindOf;
-  const labels = { nameOf: null, kindOf: null, tierOf: null };
+  const classA = a.labels.classOf;
+  const classB = b.labels.classOf;
+  const labels = { nameOf: null, classOf: null, tierOf: null };
   const builder = new TreeBuilder(labels);
   const selfA = [a.self[0]];
   const selfB = [b.self[0]];
@@ -471,11 +471,11 @@ export function diffTree(a, namesA, b, namesB) {
   add(b, fromB, selfB);
   add(a, fromA, selfA);
   const n = builder.n;
-  const kindOf = new Uint8Array(names.length);
-  namesA.forEach((_, i) => (kindOf[fromA[i]] = kindA[i]));
-  namesB.forEach((_, i) => (kindOf[fromB[i]] = kindB[i]));
+  const classOf = new Uint8Array(names.length);
+  namesA.forEach((_, i) => (classOf[fromA[i]] = classA[i]));
+  namesB.forEach((_, i) => (classOf[fromB[i]] = classB[i]));
   labels.nameOf = Int32Array.from({ length: names.length }, (_, i) => i);
-  labels.kindOf = kindOf;
+  labels.classOf = classOf;
   labels.tierOf = new Array(names.length).fill("");
   const tree = builder.build();
   const sa = Float64Array.from({ length: n }, (_, i) => selfA[i] ?? 0);

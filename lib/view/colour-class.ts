@@ -1,13 +1,14 @@
-// kindOf: what kind of code a frame is (user JS, a JIT tier, interpreter, runtime, native, GC, idle), for colours.
+// The colour class of a frame in the viewers (optimized / mid-tier / baseline JIT code,
+// interpreter, the program's code, runtime JS, native, GC, idle, other), from its name and tier.
 
 import { parseName } from "../profile/names.ts";
-import { ACTIVITY_LETTER, META, SAMPLE_KINDS } from "../contract.ts";
+import { META } from "../contract.ts";
 
 /**
- * The kinds the viewers colour by, in legend order. The web page receives this list with
- * every profile and looks colours up by these names, so new kinds need a colour there too.
+ * The classes the viewers colour by, in legend order. The web page receives this list with
+ * every profile and looks colours up by these names, so a new class needs a colour there too.
  */
-export const KINDS = [
+export const COLOUR_CLASSES = [
   "optimized", // optimizing JIT: V8 TurboFan, JSC FTL
   "mid-tier", // V8 Maglev, JSC DFG
   "baseline", // baseline JIT: V8 Sparkplug, JSC Baseline, wasm Liftoff/BBQ
@@ -20,7 +21,7 @@ export const KINDS = [
   "other", // other synthetic frames and unnamed addresses
 ] as const;
 
-export type Kind = typeof KINDS[number];
+export type ColourClass = typeof COLOUR_CLASSES[number];
 
 /** What a symbol source knows about one frame key beyond its name. */
 export interface FrameInfo {
@@ -30,7 +31,7 @@ export interface FrameInfo {
   kind?: string;
 }
 
-const TIER_KIND: Record<string, Kind> = {
+const TIER_CLASS: Record<string, ColourClass> = {
   turbofan: "optimized",
   ftl: "optimized",
   omg: "optimized",
@@ -48,13 +49,13 @@ const TIER_KIND: Record<string, Kind> = {
 const RUNTIME_FILE = /^(ext:|node:|bun:|internal[:/]|deno:|\[native code\]|native$|\$)/;
 
 /**
- * The kind of a frame from its vmprof name (`js:fib:3:/app/fib.ts`) and, when the log
+ * The colour class of a frame from its vmprof name (`js:fib:3:/app/fib.ts`) and, when the log
  * carries it, what the symbol source recorded about its key (see frameInfoFromMeta).
  * The tier decides for JavaScript code; then the name: `n:` is native, `(garbage
  * collector)` GC, `(idle)`/`(program)`-like frames idle or other, `ext:`/`node:` files
  * the runtime's own code.
  */
-export function kindOf(name: string, info?: FrameInfo): Kind {
+export function colourClassOf(name: string, info?: FrameInfo): ColourClass {
   const colon = name.indexOf(":");
   const prefix = colon > 0 ? name.slice(0, colon) : "";
   const rest = colon > 0 ? name.slice(colon + 1) : name;
@@ -74,7 +75,7 @@ export function kindOf(name: string, info?: FrameInfo): Kind {
   }
   if (prefix === "") return "other"; // a bare address or a name outside vmprof's form
   if (RUNTIME_FILE.test(parseName(name).file)) return "runtime";
-  const tier = info?.tier === undefined ? undefined : TIER_KIND[info.tier.toLowerCase()];
+  const tier = info?.tier === undefined ? undefined : TIER_CLASS[info.tier.toLowerCase()];
   return tier ?? "code";
 }
 
@@ -94,21 +95,6 @@ export function frameInfoFromMeta(meta: Map<string, string>): Map<number, FrameI
     }
   } catch {
     // a damaged table: no tiers rather than no profile
-  }
-  return out;
-}
-
-export { SAMPLE_KINDS } from "../contract.ts";
-const SAMPLE_KIND_LETTERS = SAMPLE_KINDS.map((k) => ACTIVITY_LETTER[k]).join("");
-
-/** Per sample, an index into SAMPLE_KINDS (255: unknown); undefined when the log has no such table. */
-export function sampleKindsFromMeta(meta: Map<string, string>, samples: number): Uint8Array | undefined {
-  const letters = meta.get(META.activities);
-  if (letters === undefined || letters.length !== samples || samples === 0) return undefined;
-  const out = new Uint8Array(samples);
-  for (let i = 0; i < samples; i++) {
-    const k = SAMPLE_KIND_LETTERS.indexOf(letters[i]);
-    out[i] = k < 0 ? 255 : k;
   }
   return out;
 }
