@@ -59,11 +59,12 @@ export function functionAt(starts: Map<string, FunctionStart[]>, file: string, l
 export function inlinedFrames(
   r: CodeRange | undefined,
   pc: number,
-  starts: Map<string, FunctionStart[]>,
+  starts: Map<string, FunctionStart[]> | (() => Map<string, FunctionStart[]>),
   keyOf: (r: CodeRange) => number,
 ): Frame[] | null {
   const pos = r?.positions;
   if (!r || !pos || pos.offsets.length === 0) return null;
+  if (typeof starts === "function") starts = starts();
   const off = pc - r.start;
   let lo = 0, hi = pos.offsets.length - 1, i = -1;
   while (lo <= hi) {
@@ -85,18 +86,19 @@ export function inlinedFrames(
 
 /** inlinedFrames() of the code index's ranges, cached per pc. */
 export class InlineFrames {
-  private readonly starts: Map<string, FunctionStart[]>;
+  /** Built on the first pc that has a line table: most profiles (Bun's, any without --lines) have none. */
+  private starts?: Map<string, FunctionStart[]>;
   private readonly cache = new Map<number, Frame[] | null>();
 
-  constructor(private readonly index: CodeIndex, private readonly keyOf: (r: CodeRange) => number) {
-    this.starts = functionStarts(index);
-  }
+  constructor(private readonly index: CodeIndex, private readonly keyOf: (r: CodeRange) => number) {}
+
+  private readonly startsOnce = () => this.starts ??= functionStarts(this.index);
 
   /** The frames raw frame `pc` stands for; `leaf`: pc is the interrupted pc, not a return address. */
   at(pc: number, leaf: boolean): Frame[] | null {
     const at = leaf ? pc : pc - 1; // a return address is just past its call
     let f = this.cache.get(at);
-    if (f === undefined) this.cache.set(at, f = inlinedFrames(this.index.lookup(at), at, this.starts, this.keyOf));
+    if (f === undefined) this.cache.set(at, f = inlinedFrames(this.index.lookup(at), at, this.startsOnce, this.keyOf));
     return f;
   }
 }
