@@ -19,6 +19,11 @@ export interface CodeRange {
   /** JSC code block hash (the six characters after '#'). */
   hash?: string;
   /**
+   * The symbol source's raw name, not parsed yet (a perf map read lazily): until the source's
+   * name() fills in the fields above, only start, size and seq are meaningful.
+   */
+  unnamed?: string;
+  /**
    * Source position of each stretch of the code (V8 jitdump debug info, optimized code
    * only): from offsets[i] bytes into the code on, the code is at files[i]:lines[i]:cols[i].
    * With inlining, that is the position in the innermost inlined function.

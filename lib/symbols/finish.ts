@@ -36,7 +36,11 @@ export function sourceFor(raw: Profile, symbolDir?: string): SymbolSource | unde
     if (!symbolDir) return map;
     // With --lines, V8's jitdump adds line tables for optimized code to the map's names.
     const dump = jitdumpSource(symbolDir, pid, { quietMs: 0 });
-    return { name: "perf map + jitdump", load: () => withPositions(map.load(), dump.load()) };
+    return {
+      name: "perf map + jitdump",
+      load: (opts) => withPositions(map.load(opts), dump.load()),
+      nameRange: map.nameRange,
+    };
   }
   if (raw.meta.get(META.runtime) === "bun" && symbolDir) return jitdumpSource(symbolDir, pid);
   return undefined;
@@ -76,9 +80,14 @@ export function sampledCode(raw: Profile, index: CodeIndex): { ranges: Set<CodeR
     for (const f of s.stack) frames.add(f);
   }
   for (const f of frames) {
-    if (f >= LLINT_TAG) codeBlocks.add(f - LLINT_TAG);
-    else {
-      const r = index.lookup(f >= SP_TAG ? f - SP_TAG : f);
+    if (f >= LLINT_TAG) {
+      codeBlocks.add(f - LLINT_TAG);
+      continue;
+    }
+    // The namer looks a pc up as it is (a leaf) and a return address just before it (the call).
+    const pc = f >= SP_TAG ? f - SP_TAG : f;
+    for (const at of [pc, pc - 1]) {
+      const r = index.lookup(at);
       if (r) ranges.add(r);
     }
   }
@@ -139,14 +148,19 @@ export function finishLog(spool: string, o: FinishOptions = {}): FinishResult {
   const saved = JSON.parse(raw.meta.get(META.options) ?? "{}") as SymbolizeOptions;
   const source = sourceFor(raw, o.symbolDir);
   const info = readAgentInfo(spool);
-  const ranges: CodeRange[] = compiledBeforeStop(source ? source.load() : [], info.stopMarker);
-  if (raw.meta.get(META.runtime) === "deno") remapDenoTypeScript(ranges);
+  const lines = o.lines ?? saved.lines;
+  // Names are parsed only for the code the samples hold, except with lines: the inlined
+  // functions that V8's line tables point into are found among all of them.
+  const lazy = !lines;
+  const ranges: CodeRange[] = compiledBeforeStop(source ? source.load({ lazy }) : [], info.stopMarker);
   // The entry file is missing from the loaded files when the program exits while loading.
   const main = info.main ?? o.program;
   const files = [...new Set([...(info.files ?? []), ...(main ? [main] : [])])];
   const index = new CodeIndex(ranges);
   // Only what the samples hold is named: the rest of the jitdump is never looked at.
   const sampled = sampledCode(raw, index);
+  if (source?.nameRange) for (const r of lazy ? sampled.ranges : ranges) source.nameRange(r);
+  if (raw.meta.get(META.runtime) === "deno") remapDenoTypeScript(lazy ? [...sampled.ranges] : ranges);
   const llintNames = codeBlockNames(info, sampled.codeBlocks);
   if (raw.meta.get(META.runtime) === "bun" && files.length) {
     // The sampled ranges, the JIT twins that lend interpreter frames their file, and the
@@ -157,7 +171,7 @@ export function finishLog(spool: string, o: FinishOptions = {}): FinishResult {
   }
   const result = symbolize(raw, index, {
     native: o.native ?? saved.native,
-    lines: o.lines ?? saved.lines,
+    lines,
     allThreads: o.allThreads ?? saved.allThreads,
     interpreterNames: o.interpreterNames ?? interpreterRanges(llintNames, ranges),
     topLevel: main ? { start: 0, size: 0, seq: -1, name: "<module>", kind: "js", tier: "llint", file: main, line: 1 } : undefined,

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CodeRange } from "./code-index.ts";
-import { parsePerfMap } from "./perfmap.ts";
+import { nameRange, parsePerfMap, parsePerfMapAddresses } from "./perfmap.ts";
 import { parseJitdumpFull, parseJitdumpHeader } from "./jitdump.ts";
 import { jitdumpFiles, waitUntilStable, type WaitOptions } from "./jitdump-files.ts";
 
@@ -13,7 +13,10 @@ export { jitdumpFiles, waitUntilStable, type WaitOptions } from "./jitdump-files
 /** Something that can list named code ranges of a process (a file written by the runtime, usually). */
 export interface SymbolSource {
   name: string;
-  load(): CodeRange[];
+  /** Every range; with `lazy`, a source may leave names unparsed until nameRange() is called. */
+  load(opts?: { lazy?: boolean }): CodeRange[];
+  /** Fills in the name of a range that a lazy load() left unnamed (nothing for the others). */
+  nameRange?: (r: CodeRange) => void;
 }
 
 /**
@@ -25,10 +28,12 @@ export function perfMapSource(pid: number, opts: { dir?: string } = {}): SymbolS
   const path = join(opts.dir ?? "/tmp", `perf-${pid}.map`);
   return {
     name: path,
-    load() {
+    load(opts = {}) {
       if (!existsSync(path)) return [];
-      return parsePerfMap(readFileSync(path, "utf8"));
+      const text = readFileSync(path, "utf8");
+      return opts.lazy ? parsePerfMapAddresses(text) : parsePerfMap(text);
     },
+    nameRange,
   };
 }
 
