@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "../harness.ts";
 import { type CodeRange, CodeIndex } from "../../lib/symbols/code-index.ts";
-import { parsePerfMap, parseV8Name } from "../../lib/symbols/perfmap.ts";
+import { nameRange, parsePerfMap, parsePerfMapAddresses, parseV8Name } from "../../lib/symbols/perfmap.ts";
 import { parseJitdump, parseJitdumpFull, parseJscName } from "../../lib/symbols/jitdump.ts";
 import { jitdumpSource, perfMapSource } from "../../lib/symbols/symbol-source.ts";
 import { jitdumpFiles, waitUntilStable } from "../../lib/symbols/jitdump-files.ts";
@@ -534,4 +534,15 @@ test("jitdump records after the agent's stop marker are dropped (exit-hook code 
   assert.equal(new CodeIndex([hot, marker, late]).lookup(0x1010)?.name, late.name, "without the marker the later record wins");
   assert.deepEqual(compiledBeforeStop([hot, late], "vmprof_js_stop_42"), [hot, late], "no marker in the dump: keep everything");
   assert.deepEqual(compiledBeforeStop([hot, late], undefined), [hot, late]);
+});
+
+test("parsePerfMapAddresses + nameRange: the same ranges as parsePerfMap, names parsed on demand", () => {
+  for (const text of [fixture("deno-perf.map").toString("utf8"), "0x10 0x8 JS:~f file:///a.ts:1:1\n20 4 Builtin:X\ncontinued\n30 2 half"]) {
+    const full = parsePerfMap(text, 5);
+    const lazy = parsePerfMapAddresses(text, 5);
+    assert.deepEqual(lazy.map((r) => [r.start, r.size, r.seq]), full.map((r) => [r.start, r.size, r.seq]));
+    assert.ok(lazy.every((r) => r.unnamed !== undefined), "nothing named before it is asked for");
+    for (const r of lazy) nameRange(r);
+    assert.deepEqual(lazy, full);
+  }
 });
