@@ -237,6 +237,10 @@ test "a thread that has exited is not alive" {
     }.run, .{&tid});
     t.join();
     try std.testing.expect(tid > 0);
+    // join() returns when the thread has signalled its end, a little before the kernel has
+    // reaped it (a long while under emulation): give it up to 2 s.
+    var waited_ms: u32 = 0;
+    while (threadAlive(tid) and waited_ms < 2000) : (waited_ms += 1) std.Thread.sleep(std.time.ns_per_ms);
     try std.testing.expect(!threadAlive(tid));
 }
 
