@@ -21,7 +21,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { readLog } from "../lib/format/reader.ts";
@@ -260,6 +260,16 @@ function variantsOn(rt: RuntimeName, opts: Options): VariantId[] {
   return opts.variants.filter((v) => v !== "names-fn" || rt === "deno");
 }
 
+/**
+ * Where a run's symbol files go. Deno's perf map folder is a V8 flag, and V8 rejects its code
+ * cache when a flag differs from the run that made it: like the CLI (lib/symbols/symbol-dir.ts),
+ * the names variants keep one folder for all their runs, emptied before each, so that what they
+ * measure is the logger and not a code cache thrown away by a new path each run.
+ */
+function sideDir(rt: RuntimeName, variant: VariantId, dir: string): string {
+  return rt === "deno" && variant.startsWith("names") ? join(dirname(dir), `deno-${variant}-perf`) : dir;
+}
+
 /** The command line of one run; `dir` is this run's scratch directory. */
 function command(rt: RuntimeName, workload: WorkloadId, variant: VariantId, opts: Options, dir: string): Command {
   const program = [join(WORKLOAD_DIR, `${workload}.mjs`), "--scale", String(opts.scale)];
@@ -273,7 +283,7 @@ function command(rt: RuntimeName, workload: WorkloadId, variant: VariantId, opts
     case "names-fn": {
       const flags = variant === "names" ? DENO_NAME_FLAGS : DENO_NAME_FN_FLAGS;
       return rt === "deno"
-        ? make([...run, `--v8-flags=${flags.join(",")},--perf-basic-prof-path=${dir}`, ...program])
+        ? make([...run, `--v8-flags=${flags.join(",")},--perf-basic-prof-path=${sideDir(rt, variant, dir)}`, ...program])
         : make([...run, ...program], { BUN_JSC_useJITDump: "1", BUN_JSC_jitDumpDirectory: dir });
     }
     case "sampling": {
@@ -357,6 +367,11 @@ async function runOnce(
 ): Promise<Run> {
   const dir = join(scratch, `${rt}-${workload}-${variant}-${attempt}`);
   mkdirSync(dir, { recursive: true });
+  const side = sideDir(rt, variant, dir);
+  if (side !== dir) {
+    rmSync(side, { recursive: true, force: true });
+    mkdirSync(side);
+  }
   const c = command(rt, workload, variant, opts, dir);
   const f = await execute(c);
   const what = `${rt} ${workload} ${variant}`;
@@ -386,9 +401,9 @@ async function runOnce(
       peakRssKb: num(result.peakRssKb),
       otherLoad: typeof result.otherCpuMs === "number" ? result.otherCpuMs / result.workMs : null,
       checksum: result.checksum,
-      sideBytes: dirBytes(dir),
+      sideBytes: dirBytes(side),
     };
-    if (variant.startsWith("names") && run.sideBytes === 0) throw new RunFailed(`${what}: no perf map / jitdump in ${dir}`);
+    if (variant.startsWith("names") && run.sideBytes === 0) throw new RunFailed(`${what}: no perf map / jitdump in ${side}`);
     if (variant === "cpuprof") {
       const file = readdirSync(dir).find((n) => n.endsWith(".cpuprofile"));
       if (!file) throw new RunFailed(`${what}: --cpu-prof wrote no profile in ${dir}`);

@@ -15,6 +15,7 @@ import { Stats } from "../profile/stats.ts";
 import { childCommand, currentRuntime } from "../runtime.ts";
 import { AGENT_ENV, type AgentSettings } from "../agent/start.ts";
 import { finishLog, type FinishResult } from "../symbols/finish.ts";
+import { type SymbolDir, symbolDir } from "../symbols/symbol-dir.ts";
 import { renderSummary } from "../view/terminal.ts";
 import { say } from "./command.ts";
 import { serveProfiles } from "./view.ts";
@@ -41,7 +42,8 @@ export async function profileProgram(a: ProfileArgs): Promise<ProfileRun> {
   locateLibrary(process.env, PROJECT_DIR, existsSync); // fail before starting the program
   const rt = currentRuntime();
   const work = mkdtempSync(join(tmpdir(), "vmprof-js-"));
-  const cleanup = [work];
+  let symbols: SymbolDir | undefined;
+  let childPid: number | undefined;
   try {
     const spool = join(work, "raw.log");
     const settings: AgentSettings = {
@@ -54,19 +56,19 @@ export async function profileProgram(a: ProfileArgs): Promise<ProfileRun> {
       allThreads: a.allThreads,
     };
     const agent = join(PROJECT_DIR, "lib", "agent", `${rt.name}.ts`);
-    // JSC writes jitdump from a background thread: on a disk-backed /tmp most records written
-    // just before exit are lost (docs/SYMBOLS.md), on tmpfs they are all there.
-    const symbolDir = mkdtempSync(join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "vmprof-js-sym-"));
-    cleanup.push(symbolDir);
-    const cmd = childCommand(rt, agent, program, a.args, symbolDir, process.env, { lines: a.lines });
+    // Deno's is the same folder every run (its path is a V8 flag, and a changed flag costs
+    // V8's code cache); Bun's a fresh one on tmpfs (symbol-dir.ts).
+    symbols = symbolDir(rt.name);
+    const cmd = childCommand(rt, agent, program, a.args, symbols.path, process.env, { lines: a.lines });
     const env = { ...process.env, ...cmd.env, [AGENT_ENV]: JSON.stringify(settings) };
-    const { code, signal } = await run(cmd.cmd, cmd.args, env);
+    const { code, signal, pid } = await run(cmd.cmd, cmd.args, env);
+    childPid = pid;
     const status = signal ? 128 + (SIGNAL_NUMBERS[signal] ?? 0) : code ?? 1;
     if (!existsSync(spool) || statSync(spool).size === 0) return { status };
     let result: FinishResult;
     const finishing = performance.now();
     try {
-      result = finishLog(spool, { symbolDir, program });
+      result = finishLog(spool, { symbolDir: symbols.path, program });
     } catch (e) {
       // Never lose the samples: keep the raw log (readable by `show`, addresses unnamed).
       const keep = join(tmpdir(), `vmprof-js-raw-${Date.now()}.log`);
@@ -75,11 +77,12 @@ export async function profileProgram(a: ProfileArgs): Promise<ProfileRun> {
     }
     return { status, result, finishMs: performance.now() - finishing };
   } finally {
-    for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
+    symbols?.remove(childPid);
   }
 }
 
-function run(cmd: string, args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; signal: string | null }> {
+function run(cmd: string, args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; signal: string | null; pid?: number }> {
   return new Promise((done, fail) => {
     const child = spawn(cmd, args, { stdio: "inherit", env });
     const handlers = FORWARDED.map((s) => [s, () => child.kill(s)] as const);
@@ -87,7 +90,7 @@ function run(cmd: string, args: string[], env: Record<string, string | undefined
     child.on("error", (e) => fail(new VmprofError("NO_PROGRAM", `cannot start ${cmd}: ${e.message}`)));
     child.on("exit", (code, signal) => {
       for (const [s, h] of handlers) process.off(s, h);
-      done({ code, signal });
+      done({ code, signal, pid: child.pid });
     });
   });
 }
