@@ -66,8 +66,11 @@ pub const Outcome = struct {
     llint_frames: u32 = 0,
 };
 
-/// Reads a word from the stack if [addr, addr+8) lies inside [lo, hi) and is aligned.
-inline fn stackWord(addr: usize, lo: usize, hi: usize) ?usize {
+/// Reads the word at base + offset from the stack if [addr, addr+8) lies inside [lo, hi) and is
+/// aligned. `base` is often data (a saved rbp, which code without frame pointers uses as a plain
+/// register): the sum is checked, never wrapped, so that no value can overflow (a panic here).
+inline fn stackWord(base: usize, offset: usize, lo: usize, hi: usize) ?usize {
+    const addr = std.math.add(usize, base, offset) catch return null;
     if (addr < lo or hi < 8 or addr > hi - 8 or addr & 7 != 0) return null;
     return @as(*const usize, @ptrFromInt(addr)).*;
 }
@@ -105,7 +108,7 @@ pub fn walk(cx: *const Context, r: Registers, frames: *[ring.max_depth]u64) Outc
             frames[o.depth] = ra;
             o.depth += 1;
         }
-    } else if (stackWord(sp, sp, hi)) |w| {
+    } else if (stackWord(sp, 0, sp, hi)) |w| {
         if (plausibleCode(w)) {
             frames[o.depth] = w | sp_word_tag;
             o.depth += 1;
@@ -113,8 +116,8 @@ pub fn walk(cx: *const Context, r: Registers, frames: *[ring.max_depth]u64) Outc
     }
 
     while (o.depth < ring.max_depth) {
-        const ra = stackWord(fp + 8, sp, hi) orelse break;
-        var next = stackWord(fp, sp, hi) orelse break;
+        const ra = stackWord(fp, 8, sp, hi) orelse break;
+        var next = stackWord(fp, 0, sp, hi) orelse break;
         if (!plausibleCode(ra)) break;
         frames[o.depth] = frameValue(cx, ra, next, sp, &o);
         o.depth += 1;
@@ -122,8 +125,8 @@ pub fn walk(cx: *const Context, r: Registers, frames: *[ring.max_depth]u64) Outc
         if (returnsIntoLibffiCall(cx, ra)) {
             // libffi's ffi_call_unix64 points rbp at its own argument area: its caller's
             // rbp is at [rbp+16] and its return address at [rbp+24] (Deno's FFI calls).
-            const ffi_ra = stackWord(next + 24, sp, hi) orelse break;
-            const ffi_next = stackWord(next + 16, sp, hi) orelse break;
+            const ffi_ra = stackWord(next, 24, sp, hi) orelse break;
+            const ffi_next = stackWord(next, 16, sp, hi) orelse break;
             if (!plausibleCode(ffi_ra) or ffi_next <= next or o.depth >= ring.max_depth) break;
             frames[o.depth] = frameValue(cx, ffi_ra, ffi_next, sp, &o);
             o.depth += 1;
@@ -142,13 +145,13 @@ fn leafReturnAddress(pc: usize, sp: usize, fp: usize, hi: usize) ?usize {
     // code[0] is the first byte of the instruction about to run (see the file comment).
     const code: [*]const u8 = @ptrFromInt(pc);
     switch (code[0]) {
-        0x55, 0xc3, 0xc2 => return stackWord(sp, sp, hi),
+        0x55, 0xc3, 0xc2 => return stackWord(sp, 0, sp, hi),
         0x48 => {
             // 0x48 is a REX.W prefix, so code[1] (the opcode) is part of the same instruction;
             // 89 and 8b take a ModRM byte, so code[2] is too. 48 89 e5 / 48 8b ec both encode
             // `mov rbp, rsp`.
             const mov = (code[1] == 0x89 and code[2] == 0xe5) or (code[1] == 0x8b and code[2] == 0xec);
-            if (mov and stackWord(sp, sp, hi) == fp) return stackWord(sp + 8, sp, hi);
+            if (mov and stackWord(sp, 0, sp, hi) == fp) return stackWord(sp, 8, sp, hi);
             return null;
         },
         else => return null,
@@ -173,7 +176,7 @@ inline fn returnsIntoLibffiCall(cx: *const Context, ra: usize) bool {
 /// inside JSC's interpreter, the tagged word at owner + llint_offset that tells frames apart.
 inline fn frameValue(cx: *const Context, pc: usize, owner: usize, sp: usize, o: *Outcome) u64 {
     if (pc >= cx.llint_lo and pc < cx.llint_hi and cx.hi != 0) {
-        if (stackWord(owner +% cx.llint_offset, sp, cx.hi)) |v| {
+        if (stackWord(owner, cx.llint_offset, sp, cx.hi)) |v| {
             // A CodeBlock* is a 16-byte aligned heap cell below 2^48.
             if (v != 0 and v & 15 == 0 and v < (1 << 48)) {
                 o.llint_frames += 1;
@@ -234,4 +237,20 @@ test "unknown bounds or an impossible pc keep the leaf only and read nothing" {
     // pc 8: reading its code would fault; the walk must not.
     const bad = walk(&unknown, .{ .pc = 8, .sp = 0, .fp = 0 }, &frames);
     try std.testing.expect(bad.shallow and bad.depth == 1 and frames[0] == 1);
+}
+
+test "frame pointers near the top of the address space end the walk, they never overflow" {
+    var stack = testStack();
+    const base = @intFromPtr(&stack);
+    const max = std.math.maxInt(usize);
+    // A saved "rbp" that is data (all ones), and a libffi-looking chain: neither may wrap.
+    stack[8] = max;
+    stack[9] = 0x401000;
+    var frames: [ring.max_depth]u64 = undefined;
+    const nop = [_]u8{0x90};
+    const cx = Context{ .lo = base, .hi = base + stack.len * 8, .llint_lo = 0x400000, .llint_hi = 0x500000, .llint_offset = 16 };
+    for ([_]usize{ max, max - 4, max - 15, base + 8 * 8 }) |fp| {
+        const o = walk(&cx, .{ .pc = @intFromPtr(&nop), .sp = base, .fp = fp }, &frames);
+        try std.testing.expect(o.depth >= 1 and o.depth <= 3);
+    }
 }
