@@ -17,7 +17,8 @@
 //!   jump into unmapped memory caught by the timer before the fetch; the pc is then checked
 //!   against nothing, and the thread dies of that fault when it resumes in any case.
 //! * the LLInt CodeBlock word (`frameValue`): a stack word at owner + llint_offset, read
-//!   through stackWord (bounds as above).
+//!   through stackWord inside the thread's stack and above sp (for the leaf too, whose sp may
+//!   be on another stack).
 //! * the libffi check (`returnsIntoLibffiCall`): 8 code bytes at a return address, read only
 //!   when [ra, ra+8) lies inside the program binary's own text, mapped for the life of the
 //!   process (ranges read once at enable).
@@ -176,7 +177,8 @@ inline fn returnsIntoLibffiCall(cx: *const Context, ra: usize) bool {
 /// inside JSC's interpreter, the tagged word at owner + llint_offset that tells frames apart.
 inline fn frameValue(cx: *const Context, pc: usize, owner: usize, sp: usize, o: *Outcome) u64 {
     if (pc >= cx.llint_lo and pc < cx.llint_hi and cx.hi != 0) {
-        if (stackWord(owner, cx.llint_offset, sp, cx.hi)) |v| {
+        // Within [sp, hi) and the thread's own stack: for the leaf, sp may lie on another stack.
+        if (stackWord(owner, cx.llint_offset, @max(sp, cx.lo), cx.hi)) |v| {
             // A CodeBlock* is a 16-byte aligned heap cell below 2^48.
             if (v != 0 and v & 15 == 0 and v < (1 << 48)) {
                 o.llint_frames += 1;
@@ -253,4 +255,18 @@ test "frame pointers near the top of the address space end the walk, they never 
         const o = walk(&cx, .{ .pc = @intFromPtr(&nop), .sp = base, .fp = fp }, &frames);
         try std.testing.expect(o.depth >= 1 and o.depth <= 3);
     }
+}
+
+test "an interpreter leaf on another stack reads no CodeBlock word outside the thread's stack" {
+    var stack = testStack();
+    const base = @intFromPtr(&stack);
+    var frames: [ring.max_depth]u64 = undefined;
+    // The thread's stack is the upper half of the buffer; sp and fp point below it, where a
+    // real process may have nothing mapped. The CodeBlock word must not be read from there.
+    stack[4] = 0x7000_0000_0010; // what a read at fp + 16 would find
+    const cx = Context{ .lo = base + 32 * 8, .hi = base + stack.len * 8, .llint_lo = 0x1000, .llint_hi = 0x2000, .llint_offset = 16 };
+    const o = walk(&cx, .{ .pc = 0x1800, .sp = base, .fp = base + 2 * 8 }, &frames);
+    try std.testing.expect(o.shallow and o.depth == 1);
+    try std.testing.expectEqual(@as(u64, 0x1800), frames[0]);
+    try std.testing.expectEqual(@as(u32, 0), o.llint_frames);
 }
