@@ -82,11 +82,29 @@ export class PositionMap {
 /**
  * Pairs (i, j) with a[i] === b[j], strictly increasing in both, approximating a
  * longest common subsequence (patience diff with an LCS table for small gaps).
+ * The tokens are numbered once, so that counting and comparing them is on integers.
  */
 export function alignSequences(a: string[], b: string[]): [number, number][] {
+  const ids = new Map<string, number>();
+  const number = (xs: string[]) => {
+    const out = new Int32Array(xs.length);
+    for (let i = 0; i < xs.length; i++) {
+      let id = ids.get(xs[i]);
+      if (id === undefined) ids.set(xs[i], id = ids.size);
+      out[i] = id;
+    }
+    return out;
+  };
+  const A = number(a), B = number(b);
+  return alignIds(A, B, ids.size);
+}
+
+function alignIds(a: Int32Array, b: Int32Array, vocabulary: number): [number, number][] {
   const out: [number, number][] = [];
   const work: [number, number, number, number][] = [[0, a.length, 0, b.length]];
   const segs: [number, number][][] = [];
+  // Per token: how often it occurs in the current range of each side, and where in b (last).
+  const countA = new Int32Array(vocabulary), countB = new Int32Array(vocabulary), inB = new Int32Array(vocabulary);
   while (work.length > 0) {
     let [alo, ahi, blo, bhi] = work.pop()!;
     const seg: [number, number][] = [];
@@ -101,18 +119,17 @@ export function alignSequences(a: string[], b: string[]): [number, number][] {
       continue;
     }
     // Anchors: tokens that occur exactly once in each range, in increasing order on both sides.
-    const count = new Map<string, number>();
-    for (let i = alo; i < ahi; i++) count.set(a[i], (count.get(a[i]) ?? 0) + 1);
-    const inB = new Map<string, number>();
-    const bCount = new Map<string, number>();
+    for (let i = alo; i < ahi; i++) countA[a[i]]++;
     for (let j = blo; j < bhi; j++) {
-      bCount.set(b[j], (bCount.get(b[j]) ?? 0) + 1);
-      inB.set(b[j], j);
+      countB[b[j]]++;
+      inB[b[j]] = j;
     }
     const cand: [number, number][] = [];
     for (let i = alo; i < ahi; i++) {
-      if (count.get(a[i]) === 1 && bCount.get(a[i]) === 1) cand.push([i, inB.get(a[i])!]);
+      if (countA[a[i]] === 1 && countB[a[i]] === 1) cand.push([i, inB[a[i]]]);
     }
+    for (let i = alo; i < ahi; i++) countA[a[i]] = 0;
+    for (let j = blo; j < bhi; j++) countB[b[j]] = 0;
     const anchors = longestIncreasing(cand);
     if (anchors.length === 0) {
       // Nothing unique: align a window of each side by LCS and go on with the rest.
@@ -159,7 +176,7 @@ function longestIncreasing(pairs: [number, number][]): [number, number][] {
 }
 
 /** Exact LCS of a[alo..ahi) and b[blo..bhi) by dynamic programming (for small ranges). */
-function lcsTable(a: string[], b: string[], alo: number, ahi: number, blo: number, bhi: number): [number, number][] {
+function lcsTable(a: Int32Array, b: Int32Array, alo: number, ahi: number, blo: number, bhi: number): [number, number][] {
   const n = ahi - alo, m = bhi - blo;
   const L = new Uint16Array((n + 1) * (m + 1));
   for (let i = n - 1; i >= 0; i--) {
