@@ -11,7 +11,6 @@ import { readAnyProfile } from "./lib/import/any.ts";
 import { Stats } from "./lib/profile/stats.ts";
 import { currentRuntime, missingSymbolSource } from "./lib/runtime.ts";
 import { type SamplingOptions, startSession } from "./lib/session.ts";
-import { finishLog } from "./lib/symbols/finish.ts";
 
 export { VmprofError } from "./lib/errors.ts";
 export type { ErrorCode } from "./lib/errors.ts";
@@ -79,8 +78,12 @@ export function disable(): Promise<void> {
   active = undefined;
   loadNative().disable();
   // One finish at a time, each independent of whether the previous one failed.
-  finishing = finishing.catch(() => {}).then(() => {
+  finishing = finishing.catch(() => {}).then(async () => {
     try {
+      // The naming code is loaded only now: the profiled program neither pays for loading it
+      // nor has its JIT tiering perturbed by it (its module-level code once delayed V8's
+      // baseline compile of the program's top level, whose Ignition frame is "<anonymous>").
+      const { finishLog } = await import("./lib/symbols/finish.ts");
       const symbolDir = process.env.BUN_JSC_jitDumpDirectory;
       // Bun's functions are placed in their files by code block hash: the entry file is
       // searched (cli.ts also searches every module the program loaded).
