@@ -1,6 +1,7 @@
 // Aligning a transformed text with its original (Bun's transpiler output with the file on disk):
 // a patience diff over word tokens with an LCS table for small gaps, and the offset map it gives.
 import { T, type Token, tokenize } from "./js-syntax.ts";
+import { bisect } from "../util/bisect.ts";
 
 /**
  * Maps character offsets in a transformed text (Bun's transpiler output) back to
@@ -44,12 +45,7 @@ export class PositionMap {
     const a = this.tPos;
     if (a.length === 0) return off;
     const c0 = this.transformed[off];
-    let lo = 0, hi = a.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (a[mid] < off) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = bisect(a.length, (i) => a[i] < off);
     const o = this.original;
     // An aligned word that ends right before the span (a function or method name, "function", "async").
     const before = lo - 1;
@@ -67,7 +63,7 @@ export class PositionMap {
     if (lo >= a.length) return this.oPos[a.length - 1];
     // The first aligned token at or after the span start: step back over whitespace and
     // what the transform dropped, to the nearest c0.
-    let p = this.oPos[lo];
+    const p = this.oPos[lo];
     if (this.transformed.slice(off, a[lo]).trim() === c0 || a[lo] === off) {
       if (a[lo] === off) return p;
       for (let q = p - 1, n = 0; q >= 0 && n < 200; q--, n++) {
@@ -161,12 +157,7 @@ function longestIncreasing(pairs: [number, number][]): [number, number][] {
   const prev = new Int32Array(pairs.length).fill(-1);
   for (let k = 0; k < pairs.length; k++) {
     const y = pairs[k][1];
-    let lo = 0, hi = tails.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (pairs[tails[mid]][1] < y) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = bisect(tails.length, (i) => pairs[tails[i]][1] < y);
     if (lo > 0) prev[k] = tails[lo - 1];
     tails[lo] = k;
   }

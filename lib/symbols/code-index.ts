@@ -73,6 +73,9 @@ export class CodeIndex {
     if (pc >= this.starts[c] && pc < this.ends[c]) return this.owners[c];
     // Two-level binary search: first over every BLOCK-th start (a few KB, cache
     // resident), then inside one block. Finds the last segment with start <= pc.
+    // Written out rather than through lib/util/bisect.ts: this is the namer's hot path
+    // (every frame of every sample), and the callback costs 25% of lookups/s on both
+    // runtimes (12 → 9 M/s, 30k ranges, measured).
     const top = this.top;
     let lo = 0, hi = top.length - 1;
     while (lo <= hi) {

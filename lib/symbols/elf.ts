@@ -1,6 +1,9 @@
 // Native frame names from ELF symbol tables (.symtab, .dynsym): pc → module, function and offset, for `-n` profiles.
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { basename } from "node:path";
+import { u64 } from "../util/bytes.ts";
+import { bisect } from "../util/bisect.ts";
+import { ELF_HEADER_SIZE, parseElfHeader, parseProgramHeaders, parseSectionHeaders, type SectionHeader } from "./elf-header.ts";
 import { cached, cacheDir } from "./cache.ts";
 
 /** A function symbol of a module, in the module's own virtual addresses (what `nm`/`objdump` show). */
@@ -123,12 +126,7 @@ export class ElfFile {
   /** The function symbol whose [start, start + size) holds virtual address `addr`. */
   symbolAt(addr: number): ElfSymbol | undefined {
     const starts = this.starts;
-    let lo = 0, hi = starts.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (starts[mid] <= addr) lo = mid + 1;
-      else hi = mid - 1;
-    }
+    const hi = bisect(starts.length, (i) => starts[i] <= addr) - 1;
     // hi: the last symbol starting at or before addr. Nested symbols (a small one inside a
     // larger one) are rare: look further back only while some earlier symbol reaches addr,
     // and not far (a bogus huge size must not make every lookup linear).
@@ -184,48 +182,23 @@ function readAt(fd: number, pos: number, len: number, fileSize: number): Uint8Ar
 
 /** Reads the ELF64 LE file open on `fd`: undefined if it is not one; throws on a damaged header. */
 export function parseElf(fd: number, fileSize: number): ElfData | undefined {
-  const head = readAt(fd, 0, 64, fileSize);
-  const hv = new DataView(head.buffer);
-  if (hv.getUint32(0, false) !== 0x7f454c46 || head[4] !== 2 || head[5] !== 1) return undefined;
-  const u64 = (v: DataView, o: number) => v.getUint32(o, true) + v.getUint32(o + 4, true) * 4294967296;
-  const type = hv.getUint16(0x10, true);
-  const phoff = u64(hv, 0x20), shoff = u64(hv, 0x28);
-  const phentsize = hv.getUint16(0x36, true), phnum = hv.getUint16(0x38, true);
-  const shentsize = hv.getUint16(0x3a, true), shnum = hv.getUint16(0x3c, true);
+  const h = parseElfHeader(readAt(fd, 0, ELF_HEADER_SIZE, fileSize));
+  if (!h) return undefined;
+  const { type, phoff, shoff, phentsize, phnum, shentsize, shnum } = h;
 
   const segments: ElfSegment[] = [];
   if (phoff && phnum && phentsize >= 56) {
-    const ph = readAt(fd, phoff, phnum * phentsize, fileSize);
-    const pv = new DataView(ph.buffer);
-    for (let i = 0; i < phnum; i++) {
-      const o = i * phentsize;
-      if (pv.getUint32(o, true) !== PT_LOAD) continue;
-      segments.push({
-        exec: (pv.getUint32(o + 4, true) & PF_X) !== 0,
-        offset: u64(pv, o + 8),
-        vaddr: u64(pv, o + 16),
-        filesz: u64(pv, o + 32),
-        memsz: u64(pv, o + 40),
-      });
+    for (const p of parseProgramHeaders(readAt(fd, phoff, phnum * phentsize, fileSize), phnum, phentsize)) {
+      if (p.type !== PT_LOAD) continue;
+      segments.push({ exec: (p.flags & PF_X) !== 0, offset: p.offset, vaddr: p.vaddr, filesz: p.filesz, memsz: p.memsz });
     }
   }
 
   const tables: string[] = [];
   const raw: RawSym[] = [];
   if (shoff && shnum && shentsize >= 64) {
-    const sh = readAt(fd, shoff, shnum * shentsize, fileSize);
-    const sv = new DataView(sh.buffer);
-    const sec = (i: number) => {
-      const o = i * shentsize;
-      return {
-        type: sv.getUint32(o + 4, true),
-        addr: u64(sv, o + 0x10),
-        offset: u64(sv, o + 0x18),
-        size: u64(sv, o + 0x20),
-        link: sv.getUint32(o + 0x28, true),
-        entsize: u64(sv, o + 0x38),
-      };
-    };
+    const secs = parseSectionHeaders(readAt(fd, shoff, shnum * shentsize, fileSize), shnum, shentsize);
+    const sec = (i: number): SectionHeader => secs[i];
     // .symtab first: when both tables name an address, the full table's entry is read first
     // and an alias of equal rank from .dynsym does not replace it.
     for (const want of [SHT_SYMTAB, SHT_DYNSYM]) {
@@ -346,16 +319,10 @@ export class NativeSymbolizer {
 
   /** The mapping that holds `pc`, if any. */
   mappingOf(pc: number): NativeMapping | undefined {
+    // The mappings are sorted and disjoint: the last one starting at or before pc, if it reaches pc.
     const maps = this.maps;
-    let lo = 0, hi = maps.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const m = maps[mid];
-      if (pc < m.lo) hi = mid - 1;
-      else if (pc >= m.hi) lo = mid + 1;
-      else return m;
-    }
-    return undefined;
+    const m = maps[bisect(maps.length, (i) => maps[i].lo <= pc) - 1];
+    return m && pc < m.hi ? m : undefined;
   }
 
   lookup(pc: number): NativeFrame | undefined {
@@ -432,24 +399,14 @@ export function v8RuntimeFunctions(path: string, dir = cacheDir()): ElfSymbol[] 
 }
 
 function readV8Runtime(fd: number, fileSize: number): ElfSymbol[] {
-  const head = readAt(fd, 0, 64, fileSize);
-  const hv = new DataView(head.buffer);
-  if (hv.getUint32(0, false) !== 0x7f454c46 || head[4] !== 2 || head[5] !== 1) return [];
-  const u64 = (v: DataView, o: number) => v.getUint32(o, true) + v.getUint32(o + 4, true) * 4294967296;
+  const h = parseElfHeader(readAt(fd, 0, ELF_HEADER_SIZE, fileSize));
+  if (!h) return [];
   const data = parseElf(fd, fileSize);
   if (!data) return [];
-  const shoff = u64(hv, 0x28), shentsize = hv.getUint16(0x3a, true), shnum = hv.getUint16(0x3c, true);
+  const { shoff, shentsize, shnum } = h;
   if (!shoff || shentsize < 64) return [];
-  const sv = new DataView(readAt(fd, shoff, shnum * shentsize, fileSize).buffer);
-  const secs = [];
-  for (let i = 0; i < shnum; i++) {
-    const o = i * shentsize;
-    secs.push({
-      type: sv.getUint32(o + 4, true), flags: u64(sv, o + 8), addr: u64(sv, o + 0x10),
-      offset: u64(sv, o + 0x18), size: u64(sv, o + 0x20), entsize: u64(sv, o + 0x38),
-    });
-  }
-  const SHF_ALLOC = 2, SHF_WRITE = 1, SHF_EXECINSTR = 4, SHT_PROGBITS = 1, SHT_RELA = 4, SHT_NOBITS = 8;
+  const secs = parseSectionHeaders(readAt(fd, shoff, shnum * shentsize, fileSize), shnum, shentsize);
+  const SHF_ALLOC = 2, SHF_WRITE = 1, SHF_EXECINSTR = 4, SHT_PROGBITS = 1, SHT_RELA = 4;
   const fileOf = (vaddr: number): number | undefined => {
     for (const s of data.segments) if (vaddr >= s.vaddr && vaddr < s.vaddr + s.filesz) return vaddr - s.vaddr + s.offset;
     return undefined;

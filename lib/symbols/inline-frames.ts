@@ -3,6 +3,7 @@
 // the code's own, it becomes a frame inside the code's frame.
 import type { CodeIndex, CodeRange } from "./code-index.ts";
 import { codeName } from "./frame-keys.ts";
+import { bisect } from "../util/bisect.ts";
 
 /** A frame found in a line table: its key and the line it was at (0: unknown). */
 export interface Frame {
@@ -37,17 +38,7 @@ export function functionStarts(index: CodeIndex): Map<string, FunctionStart[]> {
 export function functionAt(starts: Map<string, FunctionStart[]>, file: string, line: number, col: number): CodeRange | undefined {
   const list = starts.get(file);
   if (!list) return undefined;
-  let lo = 0, hi = list.length - 1, found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const f = list[mid];
-    if (f.line < line || (f.line === line && f.col <= col)) {
-      found = mid;
-      lo = mid + 1;
-    } else {
-      hi = mid - 1;
-    }
-  }
+  const found = bisect(list.length, (i) => list[i].line < line || (list[i].line === line && list[i].col <= col)) - 1;
   return found >= 0 ? list[found].range : undefined;
 }
 
@@ -66,16 +57,7 @@ export function inlinedFrames(
   if (!r || !pos || pos.offsets.length === 0) return null;
   if (typeof starts === "function") starts = starts();
   const off = pc - r.start;
-  let lo = 0, hi = pos.offsets.length - 1, i = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (pos.offsets[mid] <= off) {
-      i = mid;
-      lo = mid + 1;
-    } else {
-      hi = mid - 1;
-    }
-  }
+  const i = bisect(pos.offsets.length, (k) => pos.offsets[k] <= off) - 1;
   if (i < 0) return [{ key: keyOf(r), line: 0 }];
   const file = pos.files[i] ?? r.file;
   const line = pos.lines[i];

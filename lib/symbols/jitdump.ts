@@ -1,6 +1,7 @@
 // Parser for Linux perf jitdump files (JSC's BUN_JSC_useJITDump, V8's --perf-prof) → CodeRange[].
 import type { CodeRange } from "./code-index.ts";
 import { parseV8Name, urlToFile } from "./perfmap.ts";
+import { u64 } from "../util/bytes.ts";
 
 export type { CodeRange } from "./code-index.ts";
 
@@ -248,11 +249,6 @@ export function parseJscName(raw: string): Omit<CodeRange, "start" | "size" | "s
 /** Module code in Bun is named by its source URL: an absolute path or a URL-ish "scheme:…". */
 function looksLikeModulePath(name: string): boolean {
   return name.startsWith("/") || name.startsWith("file://") || /^[a-z][a-z0-9+.-]*:\/?[^ ]/.test(name) && name.includes("/");
-}
-
-function u64(dv: DataView, off: number, le: boolean): number {
-  const a = dv.getUint32(off, le), b = dv.getUint32(off + 4, le);
-  return le ? a + b * 4294967296 : b + a * 4294967296;
 }
 
 function indexOfZero(bytes: Uint8Array, from: number, to: number): number {

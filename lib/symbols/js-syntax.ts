@@ -1,5 +1,6 @@
 // A small JavaScript/TypeScript tokenizer, enough to match brackets, find function-like spans
 // and plausible definitions, and turn offsets into line:column (for naming Bun's functions).
+import { bisect } from "../util/bisect.ts";
 
 /** Token types. */
 export const T = { Word: 0, Num: 1, Str: 2, Tmpl: 3, Regex: 4, Punct: 5 } as const;
@@ -283,11 +284,6 @@ export function lineStarts(text: string): number[] {
 
 /** 1-based line and column of a character offset, given lineStarts(). */
 export function lineCol(starts: number[], off: number): { line: number; col: number } {
-  let lo = 0, hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >>> 1;
-    if (starts[mid] <= off) lo = mid;
-    else hi = mid - 1;
-  }
-  return { line: lo + 1, col: off - starts[lo] + 1 };
+  const i = Math.max(0, bisect(starts.length, (k) => starts[k] <= off) - 1);
+  return { line: i + 1, col: off - starts[i] + 1 };
 }

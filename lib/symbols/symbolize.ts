@@ -13,7 +13,7 @@ import { LogWriter } from "../format/writer.ts";
 import { isWorkerThread } from "../runtime.ts";
 import { Activities } from "./activity.ts";
 import type { CodeIndex, CodeRange } from "./code-index.ts";
-import { NativeSymbolizer } from "./elf.ts";
+import { type NativeMapping, NativeSymbolizer } from "./elf.ts";
 import { FrameKeys, SYNTHETIC } from "./frame-keys.ts";
 import { classifyGc, learnGcPcs, type PcInfo, type PcLookup } from "./gc.ts";
 import { InlineFrames } from "./inline-frames.ts";
@@ -41,16 +41,9 @@ export interface SymbolizeResult {
   named: number;
 }
 
-/** A file-backed executable mapping from the raw log's `maps` META. */
-interface Module {
-  lo: number;
-  hi: number;
-  offset: number;
-  path: string;
-}
-
-export function parseMaps(text: string | undefined): Module[] {
-  const out: Module[] = [];
+/** The file-backed executable mappings of the raw log's `maps` META, by address. */
+export function parseMaps(text: string | undefined): NativeMapping[] {
+  const out: NativeMapping[] = [];
   for (const line of (text ?? "").split("\n")) {
     const m = /^([0-9a-f]+)-([0-9a-f]+)\s+\S+\s+([0-9a-f]+)\s+\S+\s+\S+\s+(\/.*)$/.exec(line);
     if (m) out.push({ lo: parseInt(m[1], 16), hi: parseInt(m[2], 16), offset: parseInt(m[3], 16), path: m[4] });

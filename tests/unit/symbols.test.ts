@@ -9,7 +9,7 @@ import { nameRange, parsePerfMap, parsePerfMapAddresses, parseV8Name } from "../
 import { parseJitdump, parseJitdumpFull, parseJscName } from "../../lib/symbols/jitdump.ts";
 import { jitdumpSource, perfMapSource } from "../../lib/symbols/symbol-source.ts";
 import { jitdumpFiles, waitUntilStable } from "../../lib/symbols/jitdump-files.ts";
-import { elfSections, elfSectionsOfFile } from "../../lib/symbols/elf-sections.ts";
+import { elfSections, elfSectionsOfFile } from "../../lib/symbols/elf-header.ts";
 import { alignSequences } from "../../lib/symbols/align.ts";
 import { SourceMap } from "../../lib/symbols/source-map.ts";
 import { remapDenoTypeScript } from "../../lib/symbols/deno/typescript.ts";

@@ -2,7 +2,8 @@
 // names it. Small on purpose: the in-process Bun agent (lib/agent/bun.ts) loads it.
 import { closeSync, openSync, readSync } from "node:fs";
 import type { CodeRange } from "../code-index.ts";
-import { elfSectionsOfFile } from "../elf-sections.ts";
+import { elfSectionsOfFile } from "../elf-header.ts";
+import { u64 } from "../../util/bytes.ts";
 
 /**
  * Where the LLInt (JSC's interpreter) lives in a running Bun process, and the
@@ -39,7 +40,7 @@ export function findLlintRange(pid: number | "self" = "self"): { start: number; 
   const dv = new DataView(buf.buffer);
   let lo = Infinity, hi = 0, n = 0;
   for (let i = 0; i + 8 <= buf.length; i += 8) {
-    const v = dv.getUint32(i, true) + dv.getUint32(i + 4, true) * 4294967296;
+    const v = u64(dv, i);
     if (v >= text.addr && v < text.addr + text.size) {
       n++;
       if (v < lo) lo = v;
