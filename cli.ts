@@ -2,7 +2,7 @@
 // (`show`, ...) work on saved logs. Each subcommand lives in lib/commands/.
 import process from "node:process";
 import { isVmprofError } from "./lib/errors.ts";
-import { parseProfileArgs, PROFILE_USAGE } from "./lib/config.ts";
+import { parseProfileArgs, PROFILE_USAGE } from "./lib/commands/profile-args.ts";
 import { type Command, say } from "./lib/commands/command.ts";
 import { profileCommand } from "./lib/commands/profile.ts";
 import { show } from "./lib/commands/show.ts";

@@ -7,7 +7,7 @@ import { basename, join, resolve } from "node:path";
 import process from "node:process";
 import { spawn } from "node:child_process";
 import { VmprofError } from "../errors.ts";
-import type { ProfileArgs } from "../config.ts";
+import type { ProfileArgs } from "./profile-args.ts";
 import { PROJECT_DIR } from "../ffi/load.ts";
 import { locateLibrary } from "../ffi/locate.ts";
 import { parseLog } from "../format/reader.ts";
@@ -18,7 +18,7 @@ import { finishLog, type FinishResult } from "../symbols/finish.ts";
 import { type SymbolDir, symbolDir } from "../symbols/symbol-dir.ts";
 import { renderSummary } from "../view/terminal.ts";
 import { say } from "./command.ts";
-import { serveProfiles } from "./view.ts";
+import { serveProfiles } from "../server/viewer.ts";
 
 const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 /** Every signal's number (SIGILL, SIGBUS, SIGFPE… as well as the usual ones), from node:os. */

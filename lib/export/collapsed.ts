@@ -4,7 +4,7 @@
 // into one frame per tier and the counts would no longer be `show`'s; the SVG keeps them).
 
 import type { Stats } from "../profile/stats.ts";
-import type { Exporter, ExportOptions } from "./exporter.ts";
+import type { Exporter, ExportOptions } from "./types.ts";
 import { FrameTable, NO_FRAMES, threadLabel } from "./frames.ts";
 
 export interface FoldedStack {

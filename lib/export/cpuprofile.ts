@@ -6,7 +6,7 @@
 
 import { LINES } from "../format/constants.ts";
 import type { Stats } from "../profile/stats.ts";
-import type { Exporter, ExportOptions } from "./exporter.ts";
+import type { Exporter, ExportOptions } from "./types.ts";
 import { FrameTable, NO_FRAMES } from "./frames.ts";
 
 export interface CallFrame {

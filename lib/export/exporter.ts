@@ -1,4 +1,4 @@
-// The Exporter interface every output format implements, the registry of formats, and exportProfile().
+// The registry of export formats (EXPORTERS, findExporter, exporterForPath) and exportProfile().
 
 import { VmprofError } from "../errors.ts";
 import type { Stats } from "../profile/stats.ts";
@@ -7,30 +7,9 @@ import { cpuprofile } from "./cpuprofile.ts";
 import { pprof } from "./pprof.ts";
 import { speedscope } from "./speedscope.ts";
 import { svg } from "./svg.ts";
+import type { Exporter, ExportOptions } from "./types.ts";
 
-export interface ExportOptions {
-  /** What the profile is (a file name, the profiled program), for titles inside the output. */
-  title?: string;
-  /** Export only this thread's samples. */
-  thread?: number;
-  /** Formats without a notion of threads (collapsed, svg): put each thread's samples under a root frame of its own. */
-  threads?: boolean;
-}
-
-/**
- * One output format. `export` is pure: Stats in, the file's contents out (text, or bytes
- * for binary formats). Tiers, threads and memory go wherever the format can hold them:
- * each module's header says what it keeps.
- */
-export interface Exporter {
-  /** The name `--format` takes. */
-  format: string;
-  /** The usual file ending, with its dot: ".speedscope.json", ".pb.gz". */
-  extension: string;
-  /** One line for --help. */
-  description: string;
-  export(stats: Stats, options: ExportOptions): Uint8Array | string;
-}
+export type { Exporter, ExportOptions } from "./types.ts";
 
 /** Every format, in the order --help lists them. */
 export const EXPORTERS: readonly Exporter[] = [speedscope, cpuprofile, pprof, collapsed, svg];

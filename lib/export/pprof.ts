@@ -7,7 +7,7 @@
 import { gzipSync } from "node:zlib";
 import { LINES } from "../format/constants.ts";
 import type { Stats } from "../profile/stats.ts";
-import type { Exporter, ExportOptions } from "./exporter.ts";
+import type { Exporter, ExportOptions } from "./types.ts";
 import { FrameTable, hasMemory, threadName } from "./frames.ts";
 
 const encoder = new TextEncoder();

@@ -3,7 +3,7 @@
 // Keeps: threads (a profile each, named from META). Not kept: memory, tiers (no field for them).
 
 import type { Stats } from "../profile/stats.ts";
-import type { Exporter, ExportOptions } from "./exporter.ts";
+import type { Exporter, ExportOptions } from "./types.ts";
 import { FrameTable, threadLabel } from "./frames.ts";
 
 export const SPEEDSCOPE_SCHEMA = "https://www.speedscope.app/file-format-schema.json";

@@ -7,7 +7,7 @@ import { REAL_TIME } from "../format/constants.ts";
 import type { Stats } from "../profile/stats.ts";
 import { type ColourClass, colourClassOf } from "../view/colour-class.ts";
 import { foldStacks } from "./collapsed.ts";
-import type { Exporter, ExportOptions } from "./exporter.ts";
+import type { Exporter, ExportOptions } from "./types.ts";
 import { peakRssKb } from "./frames.ts";
 
 const WIDTH = 1200;

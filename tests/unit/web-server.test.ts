@@ -7,8 +7,9 @@ import { parseLog } from "../../lib/format/reader.ts";
 import { LogWriter } from "../../lib/format/writer.ts";
 import { VmprofError } from "../../lib/errors.ts";
 import { checkPort, serveLocal } from "../../lib/server/local.ts";
-import { openBrowser, parseViewArgs, startViewer, webRoutes } from "../../lib/commands/view.ts";
-import { parseIni, parseProfileArgs } from "../../lib/config.ts";
+import { parseViewArgs } from "../../lib/commands/view.ts";
+import { openBrowser, startViewer, webRoutes } from "../../lib/server/viewer.ts";
+import { parseIni, parseProfileArgs } from "../../lib/commands/profile-args.ts";
 
 function get(url: string, headers: Record<string, string> = {}, method = "GET") {
   return new Promise<{ status: number; headers: Record<string, unknown>; body: Uint8Array }>((resolve, reject) => {

@@ -1,10 +1,11 @@
-// Options of profiling from the command line and --config FILE.ini: parsing, merging (the command line
-// wins over the file) and validation, with one-line VmprofErrors for every mistake.
+// The profile command's arguments (`cli.ts [options] PROGRAM args`) from the command line and
+// --config FILE.ini: parsing, merging (the command line wins over the file) and validation,
+// with one-line VmprofErrors for every mistake.
 import { readFileSync } from "node:fs";
-import { VmprofError } from "./errors.ts";
-import { checkPeriod, DEFAULT_PERIOD } from "./session.ts";
-import { numberOption, parseOptions } from "./commands/command.ts";
-import { checkPort } from "./server/local.ts";
+import { VmprofError } from "../errors.ts";
+import { checkPeriod, DEFAULT_PERIOD } from "../session.ts";
+import { numberOption, parseOptions } from "./command.ts";
+import { checkPort } from "../server/local.ts";
 
 export const PROFILE_USAGE = `usage: cli.ts [options] [--] PROGRAM [ARGS...]   profile PROGRAM (a .ts/.js file)
   -o, --output FILE      save the log to FILE (otherwise print a summary)

@@ -1,8 +1,8 @@
-// Unit tests of command-line and ini parsing: splitting at the program, defaults, the period
+// Unit tests of lib/commands/profile-args.ts (and show's options): splitting at the program, defaults, the period
 // range, the config file (command line wins), and one-line errors for every mistake.
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
-import { parseIni, parseProfileArgs as parseCommandLine, splitAtProgram } from "../../lib/config.ts";
+import { parseIni, parseProfileArgs as parseCommandLine, splitAtProgram } from "../../lib/commands/profile-args.ts";
 import { parseShowArgs } from "../../lib/commands/show.ts";
 import { VmprofError } from "../../lib/errors.ts";
 
