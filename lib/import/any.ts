@@ -2,7 +2,8 @@
 // or gzipped) or a Chrome/V8 .cpuprofile (plain or gzipped) — as a Profile, by sniffing its bytes.
 
 import { VmprofError } from "../errors.ts";
-import { gunzipIfNeeded, parseLog, type Profile, readProfileBytes } from "../format/reader.ts";
+import { parseLog, type Profile } from "../format/reader.ts";
+import { gunzipIfNeeded, readProfileBytes } from "../format/log-file.ts";
 import { SPEEDSCOPE_SCHEMA } from "../export/speedscope.ts";
 import { isCpuProfile, parseCpuProfile } from "./cpuprofile.ts";
 
