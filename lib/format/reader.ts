@@ -511,7 +511,10 @@ class Parser {
     return e;
   }
 
-  /** Any record but a stack: returns the position after it, -1 if cut short, -2 after the trailer. */
+  /**
+   * Any record but a stack: returns the position after it, -1 if cut short, -2 after the
+   * trailer. Longer than 80 lines on purpose: one case per record marker, as FORMAT.md lists them.
+   */
   other(pos: number): number {
     const { bytes, ws, as, len, source, profile } = this;
     const marker = bytes[pos];

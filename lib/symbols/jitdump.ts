@@ -67,6 +67,11 @@ export function parseJitdump(bytes: Uint8Array, seqBase = 0): CodeRange[] {
   return parseJitdumpFull(bytes, seqBase).ranges;
 }
 
+/**
+ * parseJitdump with what a resumable reader needs (header, truncation, bytes consumed).
+ * Longer than 80 lines on purpose: one loop over the records with one case per record
+ * type, as the jitdump specification lists them.
+ */
 export function parseJitdumpFull(bytes: Uint8Array, seqBase = 0): JitdumpResult {
   const header = parseJitdumpHeader(bytes);
   if (!header) throw new Error("not a jitdump file (bad magic or shorter than its header)");

@@ -23,6 +23,9 @@ const KEYWORDS_BEFORE_EXPR = new Set([
  * skipped, strings, template literals (with nested ${…}) and regular
  * expression literals become single tokens. Unterminated strings end at the
  * line end so that stray quotes (JSX text) do little harm.
+ *
+ * Longer than 80 lines on purpose: one loop with one branch per token class, sharing the
+ * cursor and the template-literal stack, reads best whole, like any hand-written lexer.
  */
 export function tokenize(src: string): Token[] {
   const out: Token[] = [];
