@@ -46,22 +46,24 @@ export interface ProgramHeader {
   memsz: number;
 }
 
+/** Each of the `count` entries of a header table, `entsize` bytes apart, read by `entry`. */
+function entries<T>(table: Uint8Array, count: number, entsize: number, entry: (dv: DataView, o: number) => T): T[] {
+  const dv = new DataView(table.buffer, table.byteOffset, table.byteLength);
+  const out: T[] = [];
+  for (let i = 0; i < count; i++) out.push(entry(dv, i * entsize));
+  return out;
+}
+
 /** The `count` program headers in `table` (the bytes at phoff), `entsize` bytes apart. */
 export function parseProgramHeaders(table: Uint8Array, count: number, entsize: number): ProgramHeader[] {
-  const dv = new DataView(table.buffer, table.byteOffset, table.byteLength);
-  const out: ProgramHeader[] = [];
-  for (let i = 0; i < count; i++) {
-    const o = i * entsize;
-    out.push({
-      type: dv.getUint32(o, true),
-      flags: dv.getUint32(o + 4, true),
-      offset: u64(dv, o + 8),
-      vaddr: u64(dv, o + 16),
-      filesz: u64(dv, o + 32),
-      memsz: u64(dv, o + 40),
-    });
-  }
-  return out;
+  return entries(table, count, entsize, (dv, o) => ({
+    type: dv.getUint32(o, true),
+    flags: dv.getUint32(o + 4, true),
+    offset: u64(dv, o + 8),
+    vaddr: u64(dv, o + 16),
+    filesz: u64(dv, o + 32),
+    memsz: u64(dv, o + 40),
+  }));
 }
 
 /** One section header (Elf64_Shdr). */
@@ -79,22 +81,16 @@ export interface SectionHeader {
 
 /** The `count` section headers in `table` (the bytes at shoff), `entsize` bytes apart. */
 export function parseSectionHeaders(table: Uint8Array, count: number, entsize: number): SectionHeader[] {
-  const dv = new DataView(table.buffer, table.byteOffset, table.byteLength);
-  const out: SectionHeader[] = [];
-  for (let i = 0; i < count; i++) {
-    const o = i * entsize;
-    out.push({
-      name: dv.getUint32(o, true),
-      type: dv.getUint32(o + 4, true),
-      flags: u64(dv, o + 8),
-      addr: u64(dv, o + 0x10),
-      offset: u64(dv, o + 0x18),
-      size: u64(dv, o + 0x20),
-      link: dv.getUint32(o + 0x28, true),
-      entsize: u64(dv, o + 0x38),
-    });
-  }
-  return out;
+  return entries(table, count, entsize, (dv, o) => ({
+    name: dv.getUint32(o, true),
+    type: dv.getUint32(o + 4, true),
+    flags: u64(dv, o + 8),
+    addr: u64(dv, o + 0x10),
+    offset: u64(dv, o + 0x18),
+    size: u64(dv, o + 0x20),
+    link: dv.getUint32(o + 0x28, true),
+    entsize: u64(dv, o + 0x38),
+  }));
 }
 
 /** Where a section is: its virtual address, file offset and size. */
