@@ -129,46 +129,68 @@ interface Labels {
   num: [number, number, number][]; // key, value, unit
 }
 
-/** The profile as profile.proto bytes, not yet gzipped. */
-export function encodePprof(stats: Stats, options: ExportOptions = {}): Uint8Array {
-  const strings = new Map<string, number>([["", 0]]);
-  const str = (s: string): number => {
-    let i = strings.get(s);
+/** profile.proto's string table: each string's index, in the order first asked for ("" is 0). */
+class StringTable {
+  readonly #ids = new Map<string, number>([["", 0]]);
+
+  id(s: string): number {
+    let i = this.#ids.get(s);
     if (i === undefined) {
-      i = strings.size;
-      strings.set(s, i);
+      i = this.#ids.size;
+      this.#ids.set(s, i);
     }
     return i;
-  };
-  const p = stats.profile;
-  const table = new FrameTable(stats);
-  const linesMode = (p.flags & LINES) !== 0;
-  const memory = hasMemory(stats);
-  const periodNs = Math.max(1, p.periodUsec) * 1000;
+  }
 
-  // A location per address (and line, in lines mode); a function per name.
-  const locationIds = new Map<number, Map<number, number>>(); // addr -> line (0 unless lines mode) -> id
-  const locations: { id: number; addr: number; fn: number; line: number }[] = [];
-  const locationOf = (addr: number, rawLine: number): number => {
-    const line = linesMode ? rawLine : 0;
-    let byLine = locationIds.get(addr);
-    if (byLine === undefined) locationIds.set(addr, byLine = new Map());
+  strings(): IterableIterator<string> {
+    return this.#ids.keys();
+  }
+}
+
+interface LocationRow {
+  id: number;
+  addr: number;
+  /** Index into the FrameTable's frames. */
+  fn: number;
+  line: number;
+}
+
+/** A location per address (and line, in lines mode); a function per name (the FrameTable's). */
+class Locations {
+  readonly list: LocationRow[] = [];
+  readonly #ids = new Map<number, Map<number, number>>(); // addr -> line (0 unless lines mode) -> id
+
+  constructor(private readonly table: FrameTable, private readonly linesMode: boolean) {}
+
+  of(addr: number, rawLine: number): number {
+    const line = this.linesMode ? rawLine : 0;
+    let byLine = this.#ids.get(addr);
+    if (byLine === undefined) this.#ids.set(addr, byLine = new Map());
     let id = byLine.get(line);
     if (id === undefined) {
-      id = locations.length + 1;
+      id = this.list.length + 1;
       byLine.set(line, id);
-      const fn = table.of(addr);
-      locations.push({ id, addr, fn, line: line > 0 ? line : table.frames[fn].line });
+      const fn = this.table.of(addr);
+      this.list.push({ id, addr, fn, line: line > 0 ? line : this.table.frames[fn].line });
     }
     return id;
-  };
-  const threadNames = new Map<number, string>();
+  }
+}
 
-  // Identical stacks with identical labels become one sample with a count.
-  const merged = new Map<string, { locs: number[]; labels: Labels; count: number }>();
-  for (const s of p.samples) {
+interface MergedSample {
+  locs: number[];
+  labels: Labels;
+  count: number;
+}
+
+/** The samples as profile.proto wants them: identical stacks with identical labels become one sample with a count. */
+function mergeSamples(stats: Stats, table: FrameTable, locations: Locations, str: StringTable): MergedSample[] {
+  const memory = hasMemory(stats);
+  const threadNames = new Map<number, string>();
+  const merged = new Map<string, MergedSample>();
+  for (const s of stats.profile.samples) {
     const locs: number[] = [];
-    for (let i = s.stack.length - 1; i >= 0; i--) locs.push(locationOf(s.stack[i], s.lines?.[i] ?? 0));
+    for (let i = s.stack.length - 1; i >= 0; i--) locs.push(locations.of(s.stack[i], s.lines?.[i] ?? 0));
     // The innermost frame that has a tier (a GC or native leaf has none): as Stats.tierTotals.
     let tier: string | undefined;
     for (let i = s.stack.length - 1; i >= 0 && tier === undefined; i--) tier = table.tier(s.stack[i]);
@@ -178,49 +200,45 @@ export function encodePprof(stats: Stats, options: ExportOptions = {}): Uint8Arr
       m.count++;
       continue;
     }
-    const labels: Labels = { str: [], num: [[str("thread_id"), s.thread, 0]] };
+    const labels: Labels = { str: [], num: [[str.id("thread_id"), s.thread, 0]] };
     let name = threadNames.get(s.thread);
     if (name === undefined) threadNames.set(s.thread, name = threadName(stats, s.thread));
-    if (name !== "") labels.str.push([str("thread"), str(name)]);
-    if (tier !== undefined) labels.str.push([str("tier"), str(tier)]);
-    if (memory) labels.num.push([str("rss"), s.rss * 1024, str("bytes")]);
+    if (name !== "") labels.str.push([str.id("thread"), str.id(name)]);
+    if (tier !== undefined) labels.str.push([str.id("tier"), str.id(tier)]);
+    if (memory) labels.num.push([str.id("rss"), s.rss * 1024, str.id("bytes")]);
     merged.set(key, { locs, labels, count: 1 });
   }
+  return [...merged.values()];
+}
 
-  const w = new ProtoWriter();
-  const valueType = (field: number, type: string, unit: string) =>
-    w.message(field, (m) => {
-      m.int(ValueType.type, str(type));
-      m.int(ValueType.unit, str(unit));
-    });
-  valueType(Profile.sampleType, "samples", "count");
-  valueType(Profile.sampleType, "cpu", "nanoseconds");
-  for (const { locs, labels, count } of merged.values()) {
-    w.message(Profile.sample, (m) => {
-      m.packed(Sample.locationId, locs);
-      m.packed(Sample.value, [count, count * periodNs]);
-      for (const [key, value] of labels.str) {
-        m.message(Sample.label, (l) => {
-          l.int(Label.key, key);
-          l.int(Label.str, value);
-        });
-      }
-      for (const [key, value, unit] of labels.num) {
-        m.message(Sample.label, (l) => {
-          l.int(Label.key, key);
-          l.int(Label.num, value);
-          l.int(Label.numUnit, unit);
-        });
-      }
-    });
-  }
+function writeSample(w: ProtoWriter, { locs, labels, count }: MergedSample, periodNs: number): void {
+  w.message(Profile.sample, (m) => {
+    m.packed(Sample.locationId, locs);
+    m.packed(Sample.value, [count, count * periodNs]);
+    for (const [key, value] of labels.str) {
+      m.message(Sample.label, (l) => {
+        l.int(Label.key, key);
+        l.int(Label.str, value);
+      });
+    }
+    for (const [key, value, unit] of labels.num) {
+      m.message(Sample.label, (l) => {
+        l.int(Label.key, key);
+        l.int(Label.num, value);
+        l.int(Label.numUnit, unit);
+      });
+    }
+  });
+}
+
+/** One mapping that says every location is already symbolized (pprof then looks for no binary), and the locations. */
+function writeLocations(w: ProtoWriter, locations: LocationRow[], filename: number): void {
   let maxAddr = 0;
   for (const loc of locations) maxAddr = Math.max(maxAddr, loc.addr);
-  // One mapping that says every location is already symbolized (pprof then looks for no binary).
   w.message(Profile.mapping, (m) => {
     m.int(Mapping.id, 1);
     m.int(Mapping.memoryLimit, maxAddr + 1);
-    m.int(Mapping.filename, str(p.interpName || "vmprof"));
+    m.int(Mapping.filename, filename);
     m.int(Mapping.hasFunctions, 1);
     m.int(Mapping.hasFilenames, 1);
     m.int(Mapping.hasLineNumbers, 1);
@@ -236,15 +254,40 @@ export function encodePprof(stats: Stats, options: ExportOptions = {}): Uint8Arr
       });
     });
   }
+}
+
+function writeFunctions(w: ProtoWriter, table: FrameTable, str: StringTable): void {
   table.frames.forEach((f, i) => {
     w.message(Profile.function, (m) => {
       m.int(Function.id, i + 1);
-      m.int(Function.name, str(f.name));
-      m.int(Function.systemName, str(f.full));
-      m.int(Function.filename, str(f.file));
+      m.int(Function.name, str.id(f.name));
+      m.int(Function.systemName, str.id(f.full));
+      m.int(Function.filename, str.id(f.file));
       m.int(Function.startLine, f.line);
     });
   });
+}
+
+/** The profile as profile.proto bytes, not yet gzipped. */
+export function encodePprof(stats: Stats, options: ExportOptions = {}): Uint8Array {
+  const p = stats.profile;
+  const str = new StringTable();
+  const table = new FrameTable(stats);
+  const locations = new Locations(table, (p.flags & LINES) !== 0);
+  const periodNs = Math.max(1, p.periodUsec) * 1000;
+  const samples = mergeSamples(stats, table, locations, str);
+
+  const w = new ProtoWriter();
+  const valueType = (field: number, type: string, unit: string) =>
+    w.message(field, (m) => {
+      m.int(ValueType.type, str.id(type));
+      m.int(ValueType.unit, str.id(unit));
+    });
+  valueType(Profile.sampleType, "samples", "count");
+  valueType(Profile.sampleType, "cpu", "nanoseconds");
+  for (const s of samples) writeSample(w, s, periodNs);
+  writeLocations(w, locations.list, str.id(p.interpName || "vmprof"));
+  writeFunctions(w, table, str);
   if (p.startMicros !== undefined) {
     w.int(Profile.timeNanos, BigInt(Math.round(p.startMicros)) * 1000n);
     if (p.endMicros !== undefined && p.endMicros > p.startMicros) {
@@ -254,10 +297,10 @@ export function encodePprof(stats: Stats, options: ExportOptions = {}): Uint8Arr
   valueType(Profile.periodType, "cpu", "nanoseconds");
   w.int(Profile.period, periodNs);
   const comment = options.title ?? `${p.interpName || "vmprof"} profile`;
-  w.packed(Profile.comment, [str(`${comment} (vmprof-js)`)]);
-  w.int(Profile.defaultSampleType, str("cpu"));
+  w.packed(Profile.comment, [str.id(`${comment} (vmprof-js)`)]);
+  w.int(Profile.defaultSampleType, str.id("cpu"));
   // The string table goes last: every index above has been handed out.
-  for (const s of strings.keys()) w.bytes(Profile.stringTable, encoder.encode(s));
+  for (const s of str.strings()) w.bytes(Profile.stringTable, encoder.encode(s));
   return w.finish();
 }
 

@@ -72,55 +72,9 @@ export function parseCpuProfile(json: unknown, source = "<cpuprofile>"): Profile
     startTime?: unknown;
     endTime?: unknown;
   };
-  const byId = new Map<number, RawNode>();
-  for (const n of raw.nodes) {
-    const node = n as RawNode;
-    if (
-      typeof node !== "object" || node === null || typeof node.id !== "number" || typeof node.callFrame !== "object"
-    ) {
-      throw bad(source, "a node without id or callFrame");
-    }
-    if (byId.has(node.id)) throw bad(source, `node id ${node.id} appears twice`);
-    byId.set(node.id, node);
-  }
-  const parent = new Map<number, number>();
-  for (const node of byId.values()) {
-    if (typeof node.parent === "number") parent.set(node.id, node.parent);
-    for (const c of node.children ?? []) {
-      if (!byId.has(c)) throw bad(source, `node ${node.id} has an unknown child ${c}`);
-      parent.set(c, node.id);
-    }
-  }
-
+  const { byId, parent } = nodeTree(raw.nodes, source);
   const symbols = new Map<number, string>();
-  const keyOf = new Map<number, number>(); // node id -> key
-  let next = KEY_BASE;
-  const stackCache = new Map<number, number[]>();
-  /** Keys from the outermost frame to `id`; the root node ("(root)") is left out. */
-  const stackOf = (id: number): number[] => {
-    const known = stackCache.get(id);
-    if (known) return known;
-    const path: number[] = [];
-    const seen = new Set<number>();
-    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
-      if (seen.has(cur)) throw bad(source, `node ${cur} is its own ancestor`);
-      seen.add(cur);
-      if (parent.has(cur)) path.push(cur); // the root has no parent
-    }
-    const stack = path.reverse().map((n) => {
-      let key = keyOf.get(n);
-      if (key === undefined) {
-        key = next;
-        next += 16;
-        keyOf.set(n, key);
-        symbols.set(key, frameName(byId.get(n)!.callFrame));
-      }
-      return key;
-    });
-    stackCache.set(id, stack);
-    return stack;
-  };
-
+  const stackOf = stacksOf(byId, parent, symbols, source);
   const samples: Sample[] = [];
   for (const id of raw.samples) {
     if (typeof id !== "number" || !byId.has(id)) throw bad(source, `a sample names an unknown node ${id}`);
@@ -151,4 +105,66 @@ export function parseCpuProfile(json: unknown, source = "<cpuprofile>"): Profile
   if (start !== undefined) profile.startMicros = start;
   if (end !== undefined) profile.endMicros = end;
   return profile;
+}
+
+/** The nodes by id and each node's parent, checked: ids unique, children known. */
+function nodeTree(nodes: unknown[], source: string): { byId: Map<number, RawNode>; parent: Map<number, number> } {
+  const byId = new Map<number, RawNode>();
+  for (const n of nodes) {
+    const node = n as RawNode;
+    if (
+      typeof node !== "object" || node === null || typeof node.id !== "number" || typeof node.callFrame !== "object"
+    ) {
+      throw bad(source, "a node without id or callFrame");
+    }
+    if (byId.has(node.id)) throw bad(source, `node id ${node.id} appears twice`);
+    byId.set(node.id, node);
+  }
+  const parent = new Map<number, number>();
+  for (const node of byId.values()) {
+    if (typeof node.parent === "number") parent.set(node.id, node.parent);
+    for (const c of node.children ?? []) {
+      if (!byId.has(c)) throw bad(source, `node ${node.id} has an unknown child ${c}`);
+      parent.set(c, node.id);
+    }
+  }
+  return { byId, parent };
+}
+
+/**
+ * A function from node id to its stack of keys, from the outermost frame to the node (the
+ * root node, "(root)", left out), cached; a key per node, named in `symbols` when first used.
+ */
+function stacksOf(
+  byId: Map<number, RawNode>,
+  parent: Map<number, number>,
+  symbols: Map<number, string>,
+  source: string,
+): (id: number) => number[] {
+  const keyOf = new Map<number, number>(); // node id -> key
+  let next = KEY_BASE;
+  const stackCache = new Map<number, number[]>();
+  return (id) => {
+    const known = stackCache.get(id);
+    if (known) return known;
+    const path: number[] = [];
+    const seen = new Set<number>();
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      if (seen.has(cur)) throw bad(source, `node ${cur} is its own ancestor`);
+      seen.add(cur);
+      if (parent.has(cur)) path.push(cur); // the root has no parent
+    }
+    const stack = path.reverse().map((n) => {
+      let key = keyOf.get(n);
+      if (key === undefined) {
+        key = next;
+        next += 16;
+        keyOf.set(n, key);
+        symbols.set(key, frameName(byId.get(n)!.callFrame));
+      }
+      return key;
+    });
+    stackCache.set(id, stack);
+    return stack;
+  };
 }

@@ -73,7 +73,11 @@ export interface DecodedColumns {
 const FRAME_STRIDE = 2 ** 22;
 const MAX_THREADS = 65535;
 
-/** The call-tree trie and sample columns of a profile (see the module comment). */
+/**
+ * The call-tree trie and sample columns of a profile (see the module comment). Longer than
+ * 80 lines on purpose: one pass over the samples whose fast paths (a stack seen before, the
+ * prefix shared with the previous sample) share the loop's state with the trie walk.
+ */
 export function buildColumns(profile: Profile): {
   columns: DecodedColumns;
   frameAddrs: number[];
@@ -115,12 +119,7 @@ export function buildColumns(profile: Profile): {
     }
     sampleThread[s] = t;
     if (sampleRss !== undefined) sampleRss[s] = Math.max(0, Math.min(0xffffffff, rss));
-    let h = depth;
-    for (let i = 0; i < depth; i++) {
-      const a = stack[i];
-      h = Math.imul(h ^ (a >>> 0), 16777619);
-      h = Math.imul(h ^ ((a / 4294967296) | 0), 16777619);
-    }
+    const h = stackHash(stack);
     const hit = seen.get(h);
     if (hit !== undefined && sameStack(hit.stack, stack)) {
       sampleNode[s] = hit.node;
@@ -184,6 +183,17 @@ export function buildColumns(profile: Profile): {
   };
 }
 
+/** FNV-1a over a stack's addresses (both 32-bit halves of each). */
+function stackHash(stack: number[]): number {
+  let h = stack.length;
+  for (let i = 0; i < stack.length; i++) {
+    const a = stack[i];
+    h = Math.imul(h ^ (a >>> 0), 16777619);
+    h = Math.imul(h ^ ((a / 4294967296) | 0), 16777619);
+  }
+  return h;
+}
+
 function sameStack(a: number[], b: number[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -198,34 +208,8 @@ function nameOf(profile: Profile, addr: number): string {
 /** The web viewer's payload for one profile; `label` titles the page. */
 export function encodeWebProfile(profile: Profile, label: string): Uint8Array {
   const { columns, frameAddrs, threadIds } = buildColumns(profile);
-  const info = frameInfoFromMeta(profile.meta);
-  const names: string[] = [];
-  const nameIdx = new Map<string, number>();
-  const frameName: number[] = [];
-  const frameClass: number[] = [];
-  const frameTier: string[] = [];
-  for (const a of frameAddrs) {
-    const name = nameOf(profile, a);
-    let i = nameIdx.get(name);
-    if (i === undefined) {
-      i = names.length;
-      names.push(name);
-      nameIdx.set(name, i);
-    }
-    frameName.push(i);
-    const fi = info.get(a);
-    frameClass.push(COLOUR_CLASSES.indexOf(colourClassOf(name, fi)));
-    frameTier.push(fi?.tier ?? "");
-  }
-  const counts = new Array<number>(threadIds.length).fill(0);
-  for (const t of columns.sampleThread) counts[t]++;
-  const threads = threadIds.map((id, i) => ({
-    id,
-    name: profile.meta.get(threadKey(id)) ?? "",
-    samples: counts[i],
-  }));
-
-  const parts: { name: WebSection["name"]; type: WebSection["type"]; data: ArrayBufferView & { length: number } }[] = [
+  const frames = frameTable(profile, frameAddrs);
+  const parts: Part[] = [
     { name: "nodeParent", type: "i32", data: columns.nodeParent },
     { name: "nodeFrame", type: "i32", data: columns.nodeFrame },
     { name: "sampleNode", type: "i32", data: columns.sampleNode },
@@ -251,16 +235,52 @@ export function encodeWebProfile(profile: Profile, label: string): Uint8Array {
     meta,
     samples: profile.samples.length,
     nodes: columns.nodeParent.length,
-    threads,
-    names,
-    frameName,
-    frameClass,
-    frameTier,
+    threads: threadList(profile, columns.sampleThread, threadIds),
+    ...frames,
     colourClasses: COLOUR_CLASSES,
     activities: ACTIVITIES,
     activityLabels: ACTIVITIES.map((a) => ACTIVITY_LABELS[a]),
     sections: [],
   };
+  return layOut(header, parts);
+}
+
+/** One binary section of the payload. */
+type Part = { name: WebSection["name"]; type: WebSection["type"]; data: ArrayBufferView & { length: number } };
+
+/** Per frame (a distinct key): its name's index into the distinct names, its colour class and tier. */
+function frameTable(profile: Profile, frameAddrs: number[]): Pick<WebHeader, "names" | "frameName" | "frameClass" | "frameTier"> {
+  const info = frameInfoFromMeta(profile.meta);
+  const names: string[] = [];
+  const nameIdx = new Map<string, number>();
+  const frameName: number[] = [];
+  const frameClass: number[] = [];
+  const frameTier: string[] = [];
+  for (const a of frameAddrs) {
+    const name = nameOf(profile, a);
+    let i = nameIdx.get(name);
+    if (i === undefined) {
+      i = names.length;
+      names.push(name);
+      nameIdx.set(name, i);
+    }
+    frameName.push(i);
+    const fi = info.get(a);
+    frameClass.push(COLOUR_CLASSES.indexOf(colourClassOf(name, fi)));
+    frameTier.push(fi?.tier ?? "");
+  }
+  return { names, frameName, frameClass, frameTier };
+}
+
+/** The threads by index (sampleThread's values): id, name and sample count. */
+function threadList(profile: Profile, sampleThread: Uint16Array, threadIds: number[]): WebHeader["threads"] {
+  const counts = new Array<number>(threadIds.length).fill(0);
+  for (const t of sampleThread) counts[t]++;
+  return threadIds.map((id, i) => ({ id, name: profile.meta.get(threadKey(id)) ?? "", samples: counts[i] }));
+}
+
+/** Magic, header length, the JSON header, then each part at its 8-aligned offset. */
+function layOut(header: WebHeader, parts: Part[]): Uint8Array {
   // The section offsets depend on the header's length, which depends on the offsets:
   // lay out with a guess, then again until the header fits.
   let json = new Uint8Array();
