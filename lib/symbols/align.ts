@@ -157,7 +157,14 @@ function longestIncreasing(pairs: [number, number][]): [number, number][] {
   const prev = new Int32Array(pairs.length).fill(-1);
   for (let k = 0; k < pairs.length; k++) {
     const y = pairs[k][1];
-    const lo = bisect(tails.length, (i) => pairs[tails[i]][1] < y);
+    // Written out rather than through lib/util/bisect.ts: one search per candidate pair of a
+    // whole file's tokens, and the callback made alignSequences 25% slower (400k tokens).
+    let lo = 0, hi = tails.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (pairs[tails[mid]][1] < y) lo = mid + 1;
+      else hi = mid;
+    }
     if (lo > 0) prev[k] = tails[lo - 1];
     tails[lo] = k;
   }
