@@ -21,7 +21,7 @@ test("deno: one private folder for every run; a run removes its own files and th
     writeFileSync(join(a.path, `perf-${process.pid}.map`), ""); // a live process's: kept
     writeFileSync(join(a.path, "perf-4242.map.unrelated"), "");
     const b = symbolDir("deno", base);
-    assert.deepEqual(readdirSync(b.path).sort(), [`perf-${process.pid}.map`, "perf-4242.map.unrelated"]);
+    assert.deepEqual(readdirSync(b.path).sort(), [`perf-${process.pid}.map`, "perf-4242.map.unrelated"].sort());
     writeFileSync(join(b.path, `jit-${process.pid}.dump`), "");
     b.remove(process.pid);
     assert.deepEqual(readdirSync(b.path), ["perf-4242.map.unrelated"]);
