@@ -11,7 +11,7 @@ import { fullGC, generateHeapSnapshotForDebugging, heapStats } from "bun:jsc";
 import { agentNative, agentSpool, startAgent, stopAgent } from "./start.ts";
 import { findLlintRange } from "../symbols/bun/llint.ts";
 import { codeBlockNamesFromHeapSnapshot } from "../symbols/bun/heap-snapshot.ts";
-import { jitdumpFiles, waitUntilStable } from "../symbols/jitdump-files.ts";
+import { waitForMarker } from "../symbols/jitdump-files.ts";
 
 const range = findLlintRange("self");
 const CODE_BLOCK_SLOT = 16; // fp+16 holds the CodeBlock* of a JSC frame (docs/SYMBOLS.md)
@@ -41,8 +41,9 @@ if (startAgent({ llint: range && { lo: range.start, hi: range.end, offset: CODE_
     }
     stopAgent({ files, codeBlocks, main: process.argv[1], stopMarker });
     // JSC's jitdump writer is a background thread that dies with the process: give it time
-    // to write the code the program compiled last (on process.exit it is often behind).
+    // to write the code the program compiled last (on process.exit it is often behind). It
+    // writes in order, so the stop marker's record means it has written everything before.
     const dir = process.env.BUN_JSC_jitDumpDirectory;
-    if (dir) waitUntilStable(jitdumpFiles(dir, process.pid), { quietMs: 60, maxWaitMs: 1500 });
+    if (dir) waitForMarker(dir, process.pid, stopMarker, { quietMs: 60, maxWaitMs: 1500 });
   });
 }

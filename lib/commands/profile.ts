@@ -68,7 +68,7 @@ export async function profileProgram(a: ProfileArgs): Promise<ProfileRun> {
     let result: FinishResult;
     const finishing = performance.now();
     try {
-      result = finishLog(spool, { symbolDir: symbols.path, program });
+      result = finishLog(spool, { symbolDir: symbols.path, program, exited: true });
     } catch (e) {
       // Never lose the samples: keep the raw log (readable by `show`, addresses unnamed).
       const keep = join(tmpdir(), `vmprof-js-raw-${Date.now()}.log`);

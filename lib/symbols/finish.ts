@@ -19,6 +19,8 @@ export interface FinishOptions extends SymbolizeOptions {
   symbolDir?: string;
   /** The program's entry file, in case the agent could not say (a process killed by a signal). */
   program?: string;
+  /** The process that wrote the symbol files has exited: they are complete, nothing to wait for. */
+  exited?: boolean;
 }
 
 export interface FinishResult extends SymbolizeResult {
@@ -28,7 +30,7 @@ export interface FinishResult extends SymbolizeResult {
 }
 
 /** The symbol source for the process that wrote `raw`. */
-export function sourceFor(raw: Profile, symbolDir?: string): SymbolSource | undefined {
+export function sourceFor(raw: Profile, symbolDir?: string, exited = false): SymbolSource | undefined {
   const pid = Number(raw.meta.get(META.pid));
   if (!pid) return undefined;
   if (raw.meta.get(META.runtime) === "deno") {
@@ -42,7 +44,8 @@ export function sourceFor(raw: Profile, symbolDir?: string): SymbolSource | unde
       nameRange: map.nameRange,
     };
   }
-  if (raw.meta.get(META.runtime) === "bun" && symbolDir) return jitdumpSource(symbolDir, pid);
+  // JSC's writer may still be behind in a live process; once it has exited, what is there is all.
+  if (raw.meta.get(META.runtime) === "bun" && symbolDir) return jitdumpSource(symbolDir, pid, exited ? { quietMs: 0 } : {});
   return undefined;
 }
 
@@ -146,7 +149,7 @@ export function compiledBeforeStop(ranges: CodeRange[], marker: string | undefin
 export function finishLog(spool: string, o: FinishOptions = {}): FinishResult {
   const raw = readLog(spool);
   const saved = JSON.parse(raw.meta.get(META.options) ?? "{}") as SymbolizeOptions;
-  const source = sourceFor(raw, o.symbolDir);
+  const source = sourceFor(raw, o.symbolDir, o.exited);
   const info = readAgentInfo(spool);
   const lines = o.lines ?? saved.lines;
   // Names are parsed only for the code the samples hold, except with lines: the inlined

@@ -546,3 +546,28 @@ test("parsePerfMapAddresses + nameRange: the same ranges as parsePerfMap, names 
     assert.deepEqual(lazy, full);
   }
 });
+
+test("waitForMarker: returns once the marker is written, even split across two writes; falls back to quiet", async () => {
+  const { spawn } = await import("node:child_process");
+  const { waitForMarker } = await import("../../lib/symbols/jitdump-files.ts");
+  const dir = mkdtempSync(join(tmpdir(), "vmprof-js-marker-"));
+  try {
+    const file = join(dir, `jit-7-${process.pid}.dump`);
+    writeFileSync(file, "header and records ".repeat(5000));
+    // Another process appends the marker in two pieces, 60 ms and 120 ms from now.
+    const writer = spawn("sh", ["-c", `sleep 0.06; printf 'xx vmprof_js_st' >> '${file}'; sleep 0.06; printf 'op_42 yy' >> '${file}'`]);
+    const t0 = Date.now();
+    const waited = waitForMarker(dir, process.pid, "vmprof_js_stop_42", { quietMs: 1000, maxWaitMs: 5000, fallbackMs: 3000 });
+    const took = Date.now() - t0;
+    assert.ok(took >= 100 && took < 2000, `found when the second piece came (${took} ms)`);
+    assert.ok(waited <= took + 5);
+    await new Promise((r) => writer.on("exit", r));
+    // No marker at all: the quiet period after the fallback time ends the wait.
+    const t1 = Date.now();
+    waitForMarker(dir, process.pid, "never_written", { quietMs: 50, maxWaitMs: 5000, fallbackMs: 100 });
+    const none = Date.now() - t1;
+    assert.ok(none >= 100 && none < 1000, `fell back to the quiet period (${none} ms)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
