@@ -4,24 +4,28 @@ import process from "node:process";
 import { isVmprofError } from "./lib/errors.ts";
 import { parseProfileArgs, PROFILE_USAGE } from "./lib/commands/profile-args.ts";
 import { type Command, say } from "./lib/commands/command.ts";
-import { profileCommand } from "./lib/commands/profile.ts";
-import { show } from "./lib/commands/show.ts";
-import { view } from "./lib/commands/view.ts";
-import { exportCommand } from "./lib/commands/export.ts";
-import { diffCommand } from "./lib/commands/diff.ts";
 
 export const VERSION = "0.1.0";
 
-/** Subcommands by name; the first argument picks one, anything else is a program to profile. */
-const COMMANDS: Command[] = [show, exportCommand, diffCommand, view];
+/**
+ * Subcommands by name; the first argument picks one, anything else is a program to profile.
+ * Each is loaded only when it runs: the start-up of the CLI is part of the user's wait.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  show: async () => (await import("./lib/commands/show.ts")).show,
+  export: async () => (await import("./lib/commands/export.ts")).exportCommand,
+  diff: async () => (await import("./lib/commands/diff.ts")).diffCommand,
+  view: async () => (await import("./lib/commands/view.ts")).view,
+};
 
-export function usage(): string {
-  return [PROFILE_USAGE, ...COMMANDS.map((c) => c.usage)].join("\n\n");
+export async function usage(): Promise<string> {
+  const commands = await Promise.all(Object.values(COMMANDS).map((load) => load()));
+  return [PROFILE_USAGE, ...commands.map((c) => c.usage)].join("\n\n");
 }
 
 export async function main(argv: string[]): Promise<number> {
   try {
-    const command = COMMANDS.find((c) => c.name === argv[0]);
+    const command = Object.hasOwn(COMMANDS, argv[0] ?? "") ? await COMMANDS[argv[0]]() : undefined;
     if (command) {
       if (argv.includes("--help") || argv.includes("-h")) {
         process.stdout.write(command.usage + "\n");
@@ -31,13 +35,14 @@ export async function main(argv: string[]): Promise<number> {
     }
     const args = parseProfileArgs(argv);
     if (args.command === "help") {
-      process.stdout.write(usage() + "\n");
+      process.stdout.write(await usage() + "\n");
       return 0;
     }
     if (args.command === "version") {
       process.stdout.write(`vmprof-js ${VERSION}\n`);
       return 0;
     }
+    const { profileCommand } = await import("./lib/commands/profile.ts");
     return await profileCommand(args);
   } catch (e) {
     if (!isVmprofError(e)) throw e;

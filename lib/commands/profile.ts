@@ -10,15 +10,11 @@ import { VmprofError } from "../errors.ts";
 import type { ProfileArgs } from "./profile-args.ts";
 import { PROJECT_DIR } from "../ffi/load.ts";
 import { locateLibrary } from "../ffi/locate.ts";
-import { parseLog } from "../format/reader.ts";
-import { Stats } from "../profile/stats.ts";
 import { childCommand, currentRuntime } from "../runtime.ts";
 import { AGENT_ENV, type AgentSettings } from "../agent/start.ts";
-import { finishLog, type FinishResult } from "../symbols/finish.ts";
+import type { FinishResult } from "../symbols/finish.ts";
 import { type SymbolDir, symbolDir } from "../symbols/symbol-dir.ts";
-import { renderSummary } from "../view/terminal.ts";
 import { say } from "./command.ts";
-import { serveProfiles } from "../server/viewer.ts";
 
 const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 /** Every signal's number (SIGILL, SIGBUS, SIGFPE… as well as the usual ones), from node:os. */
@@ -61,13 +57,19 @@ export async function profileProgram(a: ProfileArgs): Promise<ProfileRun> {
     symbols = symbolDir(rt.name);
     const cmd = childCommand(rt, agent, program, a.args, symbols.path, process.env, { lines: a.lines });
     const env = { ...process.env, ...cmd.env, [AGENT_ENV]: JSON.stringify(settings) };
-    const { code, signal, pid } = await run(cmd.cmd, cmd.args, env);
+    const running = run(cmd.cmd, cmd.args, env);
+    // The naming code loads while the program runs (this process is idle meanwhile), not
+    // before the program starts: its start-up is part of the user's wait.
+    const naming = import("../symbols/finish.ts");
+    naming.catch(() => {}); // a failure surfaces where it is awaited
+    const { code, signal, pid } = await running;
     childPid = pid;
     const status = signal ? 128 + (SIGNAL_NUMBERS[signal] ?? 0) : code ?? 1;
     if (!existsSync(spool) || statSync(spool).size === 0) return { status };
     let result: FinishResult;
     const finishing = performance.now();
     try {
+      const { finishLog } = await naming;
       result = finishLog(spool, { symbolDir: symbols.path, program, exited: true });
     } catch (e) {
       // Never lose the samples: keep the raw log (readable by `show`, addresses unnamed).
@@ -129,12 +131,18 @@ export async function profileCommand(a: ProfileArgs): Promise<number> {
     const naming = finishMs === undefined ? "" : `; naming took ${(finishMs / 1000).toFixed(2)} s`;
     say(`${result.samples} samples${named} in ${secs} s written to ${a.output}${naming}${how ? ` (${how})` : ""}`);
   } else if (!a.web) {
+    const [{ renderSummary }, { Stats }, { parseLog }] = await Promise.all([
+      import("../view/terminal.ts"),
+      import("../profile/stats.ts"),
+      import("../format/reader.ts"),
+    ]);
     process.stderr.write(renderSummary(new Stats(parseLog(result.bytes))));
     if (how) say(how);
   } else {
     say(`${result.samples} samples${how ? ` (${how})` : ""}`);
   }
   if (a.web) {
+    const [{ serveProfiles }, { parseLog }] = await Promise.all([import("../server/viewer.ts"), import("../format/reader.ts")]);
     await serveProfiles([{ label: basename(a.program), profile: parseLog(result.bytes) }], { port: a.port, open: a.open });
   }
   return status;
