@@ -1,7 +1,7 @@
 // Native frame names from ELF symbol tables (.symtab, .dynsym): pc → module, function and offset, for `-n` profiles.
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { basename } from "node:path";
-import { u64 } from "../util/bytes.ts";
+import { indexOf, u64 } from "../util/bytes.ts";
 import { bisect } from "../util/bisect.ts";
 import { ELF_HEADER_SIZE, parseElfHeader, parseProgramHeaders, parseSectionHeaders, type SectionHeader } from "./elf-header.ts";
 import { cached, cacheDir } from "./cache.ts";
@@ -519,12 +519,3 @@ function functionSize(fd: number, fileSize: number, off: number): number {
   return 0;
 }
 
-function indexOf(hay: Uint8Array, needle: Uint8Array): number {
-  const first = needle[0];
-  for (let i = hay.indexOf(first); i >= 0 && i + needle.length <= hay.length; i = hay.indexOf(first, i + 1)) {
-    let k = 1;
-    while (k < needle.length && hay[i + k] === needle[k]) k++;
-    if (k === needle.length) return i;
-  }
-  return -1;
-}

@@ -2,6 +2,7 @@
 // finished them. Small on purpose: the in-process Bun agent (lib/agent/bun.ts) loads it.
 import { closeSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { indexOf } from "../util/bytes.ts";
 
 export interface WaitOptions {
   /** The files count as complete once their sizes have not changed for this long (ms). */
@@ -111,12 +112,3 @@ export function waitForMarker(dir: string, pid: number, marker: string, opts: Wa
   }
 }
 
-function indexOf(hay: Uint8Array, needle: Uint8Array): number {
-  const first = needle[0];
-  for (let i = hay.indexOf(first); i >= 0 && i + needle.length <= hay.length; i = hay.indexOf(first, i + 1)) {
-    let k = 1;
-    while (k < needle.length && hay[i + k] === needle[k]) k++;
-    if (k === needle.length) return i;
-  }
-  return -1;
-}
