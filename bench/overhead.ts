@@ -26,6 +26,7 @@ import process from "node:process";
 import { parseArgs } from "node:util";
 import { readLog } from "../lib/format/reader.ts";
 import { AGENT_ENV } from "../lib/agent/start.ts";
+import { childCommand } from "../lib/runtime.ts";
 import { agreement, jsSelfCounts, mergeSelf, type SelfEntry, topN } from "./agreement.ts";
 import { median, PROJECT_DIR, runtimeBinary, type RuntimeName } from "./common.ts";
 
@@ -34,8 +35,7 @@ const CLI = join(PROJECT_DIR, "cli.ts");
 const DEFAULT_PERIOD = 0.00099; // the CLI's default
 const QUIET_SECONDS = 1; // seconds of a quiet machine before each run (a crowded run is caught after it, too)
 const TOP = 10;
-/** What cli.ts gives Deno to name JIT code (lib/runtime.ts DENO_V8_FLAGS). */
-const DENO_NAME_FLAGS = ["--perf-basic-prof", "--interpreted-frames-native-stack", "--logfile=/dev/null"];
+/** The names-fn variant: V8's only-functions map instead of the CLI's (lib/runtime.ts DENO_V8_FLAGS). */
 const DENO_NAME_FN_FLAGS = ["--perf-basic-prof-only-functions", "--interpreted-frames-native-stack", "--logfile=/dev/null"];
 
 export const WORKLOADS = ["terser", "typescript", "parser", "markdown", "http", "spin"] as const;
@@ -272,35 +272,38 @@ function sideDir(rt: RuntimeName, variant: VariantId, dir: string): string {
 
 /** The command line of one run; `dir` is this run's scratch directory. */
 function command(rt: RuntimeName, workload: WorkloadId, variant: VariantId, opts: Options, dir: string): Command {
-  const program = [join(WORKLOAD_DIR, `${workload}.mjs`), "--scale", String(opts.scale)];
+  const program = join(WORKLOAD_DIR, `${workload}.mjs`);
+  const args = ["--scale", String(opts.scale)];
+  const runtime = { name: rt, execPath: runtimeBinary(rt) };
   const run = rt === "deno" ? [runtimeBinary(rt), "run", "-A"] : [runtimeBinary(rt)];
   const make = (argv: string[], env: Record<string, string> = {}): Command => ({ cmd: argv[0], args: argv.slice(1), env });
   const period = opts.period ?? DEFAULT_PERIOD;
   switch (variant) {
+    // plain, names and sampling: the CLI's own child command (lib/runtime.ts), without the
+    // agent or without the symbol source.
     case "plain":
-      return make([...run, ...program]);
+      return childCommand(runtime, undefined, program, args, undefined, {});
     case "names":
-    case "names-fn": {
-      const flags = variant === "names" ? DENO_NAME_FLAGS : DENO_NAME_FN_FLAGS;
-      return rt === "deno"
-        ? make([...run, `--v8-flags=${flags.join(",")},--perf-basic-prof-path=${sideDir(rt, variant, dir)}`, ...program])
-        : make([...run, ...program], { BUN_JSC_useJITDump: "1", BUN_JSC_jitDumpDirectory: dir });
-    }
+      return childCommand(runtime, undefined, program, args, sideDir(rt, variant, dir), {});
+    case "names-fn":
+      // A research variant (Deno only): V8's other perf map flag, which the CLI does not use.
+      return make([...run, `--v8-flags=${DENO_NAME_FN_FLAGS.join(",")},--perf-basic-prof-path=${sideDir(rt, variant, dir)}`, program, ...args]);
     case "sampling": {
       // The agent as cli.ts preloads it, without the symbol source: sampling and the raw log only.
       const agent = join(PROJECT_DIR, "lib", "agent", `${rt}.ts`);
       const settings = { spool: join(dir, "raw.log"), period: opts.period, realTime: opts.realTime };
-      return make([...run, "--preload", agent, ...program], { [AGENT_ENV]: JSON.stringify(settings) });
+      const c = childCommand(runtime, agent, program, args, undefined, {});
+      return { ...c, env: { ...c.env, [AGENT_ENV]: JSON.stringify(settings) } };
     }
     case "vmprof": {
       const flags = ["-o", join(dir, "out.log")];
       if (opts.period !== undefined) flags.push("-p", String(opts.period));
       if (opts.realTime) flags.push("--real-time");
-      return make([...run, CLI, ...flags, ...program]);
+      return make([...run, CLI, ...flags, program, ...args]);
     }
     case "cpuprof": {
       const interval = opts.period === undefined ? [] : [`--cpu-prof-interval=${Math.max(1, Math.round(period * 1e6))}`];
-      return make([...run, "--cpu-prof", `--cpu-prof-dir=${dir}`, ...interval, ...program]);
+      return make([...run, "--cpu-prof", `--cpu-prof-dir=${dir}`, ...interval, program, ...args]);
     }
   }
 }

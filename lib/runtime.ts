@@ -51,34 +51,38 @@ export interface ChildCommand {
 }
 
 /**
- * The command that runs `program args` under `rt` with `agent` preloaded and JIT code
- * names switched on. `symbolDir` receives JSC's jitdump files (Bun).
+ * The command that runs `program args` under `rt`, with `agent` preloaded (sampling) and, when
+ * `symbolDir` is given, the runtime's JIT code names written there (Deno: V8's perf map, plus
+ * its jitdump with `lines`; Bun: JSC's jitdump). Either may be left out: the benchmark runs
+ * the program with names only, or sampling only, through the same command.
  */
 export function childCommand(
-  rt: RuntimeInfo,
-  agent: string,
+  rt: Pick<RuntimeInfo, "name" | "execPath">,
+  agent: string | undefined,
   program: string,
   args: string[],
-  symbolDir: string,
+  symbolDir: string | undefined,
   env: Record<string, string | undefined>,
   o: { lines?: boolean } = {},
 ): ChildCommand {
+  const preload = agent ? ["--preload", agent] : [];
   if (rt.name === "deno") {
     const userFlags = env.DENO_V8_FLAGS ? env.DENO_V8_FLAGS.split(",") : [];
     // The perf map goes to our own directory, not /tmp; with lines, V8 also writes a
     // jitdump whose line tables place optimized code in its (inlined) functions.
-    const flags = [...DENO_V8_FLAGS, `--perf-basic-prof-path=${symbolDir}`];
-    if (o.lines) flags.push("--perf-prof", `--perf-prof-path=${symbolDir}`);
+    const flags = symbolDir ? [...DENO_V8_FLAGS, `--perf-basic-prof-path=${symbolDir}`] : [];
+    if (symbolDir && o.lines) flags.push("--perf-prof", `--perf-prof-path=${symbolDir}`);
+    const v8 = [...flags, ...userFlags];
     return {
       cmd: rt.execPath,
-      args: ["run", "-A", `--v8-flags=${[...flags, ...userFlags].join(",")}`, "--preload", agent, program, ...args],
+      args: ["run", "-A", ...(v8.length ? [`--v8-flags=${v8.join(",")}`] : []), ...preload, program, ...args],
       env: {},
     };
   }
   return {
     cmd: rt.execPath,
-    args: ["--preload", agent, program, ...args],
-    env: { BUN_JSC_useJITDump: "1", BUN_JSC_jitDumpDirectory: symbolDir },
+    args: [...preload, program, ...args],
+    env: symbolDir ? { BUN_JSC_useJITDump: "1", BUN_JSC_jitDumpDirectory: symbolDir } : {},
   };
 }
 

@@ -32,6 +32,11 @@ export interface SymbolizeOptions {
    * program's top-level code, whose CodeBlock is gone by the time names are collected.
    */
   topLevel?: CodeRange;
+  /**
+   * Name V8's runtime functions in the stripped binary that embeds V8 (the GC's slow paths):
+   * the runtime's naming says (RuntimeNaming.v8Runtime); by default, when the log is Deno's.
+   */
+  v8Runtime?: boolean;
 }
 
 export interface SymbolizeResult {
@@ -53,7 +58,7 @@ export function parseMaps(text: string | undefined): NativeMapping[] {
 
 export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = {}): SymbolizeResult {
   // V8's runtime-function table names the allocation slow paths that run its GC.
-  const natives = new NativeSymbolizer(parseMaps(raw.meta.get(META.maps)), { v8Runtime: raw.meta.get(META.runtime) === "deno" });
+  const natives = new NativeSymbolizer(parseMaps(raw.meta.get(META.maps)), { v8Runtime: o.v8Runtime ?? raw.meta.get(META.runtime) === "deno" });
   const keys = new FrameKeys(index, natives, o);
   const namer: SampleNamer = {
     index,
