@@ -48,7 +48,27 @@ export interface LocateReport {
  * JSC's own) is looked up by name when exactly one definition has that name.
  */
 export function locateFunctions(files: string[], ranges: CodeRange[], opts: LocateOptions = {}): LocateReport {
-  const want = new Map<number, CodeRange[]>(); // hash value → ranges
+  const { want, todo } = wantedHashes(ranges);
+  const report: LocateReport = { candidates: todo.length, byHash: 0, byName: 0, unresolved: 0 };
+  if (todo.length === 0) return report;
+  const sources: { path: string; source: string }[] = [];
+  for (const f of files) {
+    try {
+      sources.push({ path: f, source: readFileSync(f, "utf8") });
+    } catch {
+      // unreadable: skip
+    }
+  }
+  const tables = fileTables(sources, opts);
+  report.byHash = placeByHash(sources, tables, want);
+  if (opts.byName !== false) report.byName = placeByName(sources, tables, todo);
+  report.unresolved = todo.filter((r) => r.file === undefined).length;
+  return report;
+}
+
+/** The ranges to place (JS code without a file), and their code block hashes → ranges. */
+function wantedHashes(ranges: CodeRange[]): { want: Map<number, CodeRange[]>; todo: CodeRange[] } {
+  const want = new Map<number, CodeRange[]>();
   const todo: CodeRange[] = [];
   // Module code that Bun named by its path lends the path to the anonymous code block with
   // the same hash (a module with top-level await runs its body as a second, async code block).
@@ -71,41 +91,39 @@ export function locateFunctions(files: string[], ranges: CodeRange[], opts: Loca
       else want.set(v, [r]);
     }
   }
-  const report: LocateReport = { candidates: todo.length, byHash: 0, byName: 0, unresolved: 0 };
-  if (todo.length === 0) return report;
+  return { want, todo };
+}
 
-  const sources: { path: string; source: string }[] = [];
-  for (const f of files) {
-    try {
-      sources.push({ path: f, source: readFileSync(f, "utf8") });
-    } catch {
-      // unreadable: skip
-    }
-  }
-  // What is the same between runs (each file's spans and where they are) comes from the cache;
-  // only the files it misses are transpiled, tokenized and aligned.
+/**
+ * Each file's FileTable: from the cache, or (for the files it misses) transpiled, tokenized,
+ * aligned and kept for the next run.
+ */
+function fileTables(sources: { path: string; source: string }[], opts: LocateOptions): (FileTable | undefined)[] {
   const dir = opts.cacheDir === null || (opts.transpile && opts.cacheDir === undefined) ? undefined : opts.cacheDir ?? cacheDir();
   const version = opts.runtimeVersion ?? "";
   const tables: (FileTable | undefined)[] = sources.map(({ path }) => dir ? readCache<FileTable>(dir, "functions", path, version) : undefined);
-  if (sources.length > 0 && tables.some((t) => t === undefined)) {
-    const missing = sources.filter((_, i) => tables[i] === undefined);
-    let transpiled: (string | string[] | undefined)[] = [];
-    try {
-      transpiled = (opts.transpile ?? ((s) => bunTranspile(s, opts.bun)))(missing);
-    } catch {
-      transpiled = [];
-    }
-    missing.forEach(({ path, source }, k) => {
-      const t = transpiled[k];
-      // What JSC ran: the transpiler's output, else (no transpiler) the file itself, which is
-      // not worth keeping: a later run with a transpiler would find other spans.
-      const texts: string[] = t === undefined ? [source] : typeof t === "string" ? [t] : [...t];
-      const table = fileTable(source, texts);
-      tables[sources.findIndex((x) => x.path === path)] = table;
-      if (dir && t !== undefined) writeCache(dir, "functions", path, version, table);
-    });
+  const missing = sources.filter((_, i) => tables[i] === undefined);
+  if (missing.length === 0) return tables;
+  let transpiled: (string | string[] | undefined)[] = [];
+  try {
+    transpiled = (opts.transpile ?? ((s) => bunTranspile(s, opts.bun)))(missing);
+  } catch {
+    transpiled = [];
   }
+  missing.forEach(({ path, source }, k) => {
+    const t = transpiled[k];
+    // What JSC ran: the transpiler's output, else (no transpiler) the file itself, which is
+    // not worth keeping: a later run with a transpiler would find other spans.
+    const texts: string[] = t === undefined ? [source] : typeof t === "string" ? [t] : [...t];
+    const table = fileTable(source, texts);
+    tables[sources.findIndex((x) => x.path === path)] = table;
+    if (dir && t !== undefined) writeCache(dir, "functions", path, version, table);
+  });
+  return tables;
+}
 
+/** Places the wanted ranges whose hash a file's span has; returns how many. */
+function placeByHash(sources: { path: string }[], tables: (FileTable | undefined)[], want: Map<number, CodeRange[]>): number {
   type Loc = { file: string; line: number; col: number; module: boolean; name?: string };
   const found = new Map<number, Loc[]>();
   for (let i = 0; i < sources.length && found.size < want.size; i++) {
@@ -126,6 +144,7 @@ export function locateFunctions(files: string[], ranges: CodeRange[], opts: Loca
       for (const [v, l] of fresh) found.set(v, l);
     }
   }
+  let placed = 0;
   for (const [value, locs] of found) {
     for (const r of want.get(value) ?? []) {
       // Identical function texts share a hash: prefer the copy bound to the same name.
@@ -135,35 +154,36 @@ export function locateFunctions(files: string[], ranges: CodeRange[], opts: Loca
       r.col = loc.col;
       // Module code blocks hash the whole transpiled file; Bun names some of them "#hash" only.
       if (loc.module && r.name === "<anonymous>") r.name = "<module>";
-      report.byHash++;
+      placed++;
     }
   }
+  return placed;
+}
 
-  if (opts.byName !== false) {
-    const left = todo.filter((r) => r.file === undefined && r.name && !r.name.startsWith("<") && !JSC_BUILTIN_NAMES.has(r.name));
-    if (left.length > 0) {
-      const defs = new Map<string, { file: string; line: number; col: number }[]>();
-      sources.forEach(({ path }, i) => {
-        for (const [name, line, col] of tables[i]?.definitions ?? []) {
-          const at = defs.get(name) ?? [];
-          at.push({ file: path, line, col });
-          defs.set(name, at);
-        }
-      });
-      for (const r of left) {
-        const d = defs.get(r.name);
-        if (!d) continue;
-        const unique = new Set(d.map((x) => `${x.file}:${x.line}`));
-        if (unique.size !== 1) continue;
-        r.file = d[0].file;
-        r.line = d[0].line;
-        r.col = d[0].col;
-        report.byName++;
-      }
+/** Places what the hash left, where exactly one definition has its name; returns how many. */
+function placeByName(sources: { path: string }[], tables: (FileTable | undefined)[], todo: CodeRange[]): number {
+  const left = todo.filter((r) => r.file === undefined && r.name && !r.name.startsWith("<") && !JSC_BUILTIN_NAMES.has(r.name));
+  if (left.length === 0) return 0;
+  const defs = new Map<string, { file: string; line: number; col: number }[]>();
+  sources.forEach(({ path }, i) => {
+    for (const [name, line, col] of tables[i]?.definitions ?? []) {
+      const at = defs.get(name) ?? [];
+      at.push({ file: path, line, col });
+      defs.set(name, at);
     }
+  });
+  let placed = 0;
+  for (const r of left) {
+    const d = defs.get(r.name);
+    if (!d) continue;
+    const unique = new Set(d.map((x) => `${x.file}:${x.line}`));
+    if (unique.size !== 1) continue;
+    r.file = d[0].file;
+    r.line = d[0].line;
+    r.col = d[0].col;
+    placed++;
   }
-  report.unresolved = todo.filter((r) => r.file === undefined).length;
-  return report;
+  return placed;
 }
 
 /** Names of functions JSC itself implements in JavaScript (never in user files). */
