@@ -180,7 +180,11 @@ function readAt(fd: number, pos: number, len: number, fileSize: number): Uint8Ar
   return buf;
 }
 
-/** Reads the ELF64 LE file open on `fd`: undefined if it is not one; throws on a damaged header. */
+/**
+ * Reads the ELF64 LE file open on `fd`: undefined if it is not one; throws on a damaged header.
+ * Long on purpose: one pass over the headers, symbol tables and their string tables, each
+ * step using the offsets the previous one read; split, each piece would take them all.
+ */
 export function parseElf(fd: number, fileSize: number): ElfData | undefined {
   const h = parseElfHeader(readAt(fd, 0, ELF_HEADER_SIZE, fileSize));
   if (!h) return undefined;
@@ -398,6 +402,11 @@ export function v8RuntimeFunctions(path: string, dir = cacheDir()): ElfSymbol[] 
   return out;
 }
 
+/**
+ * Long on purpose: one search through the binary, each step narrowing where the next looks
+ * (the probe name's section, the relocations pointing at it, the table around them, the
+ * entries' code); split, the pieces would hand each other the whole ELF context.
+ */
 function readV8Runtime(fd: number, fileSize: number): ElfSymbol[] {
   const h = parseElfHeader(readAt(fd, 0, ELF_HEADER_SIZE, fileSize));
   if (!h) return [];

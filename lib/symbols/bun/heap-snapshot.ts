@@ -82,8 +82,22 @@ export function codeBlockNamesFromHeapSnapshot(snap: JscHeapSnapshot): Map<numbe
       blockName.set(b, "<module>");
     }
   }
-  // The executable points at its newest CodeBlock; a frame entered before the function was
-  // optimized still runs the older one, which the newer reaches as its alternative.
+  nameOlderCodeBlocks(from, to, isBlock, blockName, (b, name) => out.set(addr(b), name));
+  return out;
+}
+
+/**
+ * The executable points at its newest CodeBlock; a frame entered before the function was
+ * optimized still runs the older one, which the newer reaches as its alternative: names flow
+ * along CodeBlock → CodeBlock edges, in the snapshot's order, until nothing changes.
+ */
+function nameOlderCodeBlocks(
+  from: number[],
+  to: number[],
+  isBlock: (n: number) => boolean,
+  blockName: Map<number, string>,
+  name: (block: number, name: string) => void,
+): void {
   const chain: number[] = [];
   for (let k = 0; k < from.length; k++) if (isBlock(from[k]) && isBlock(to[k])) chain.push(k);
   for (let changed = true; changed;) {
@@ -91,12 +105,11 @@ export function codeBlockNamesFromHeapSnapshot(snap: JscHeapSnapshot): Map<numbe
     for (const k of chain) {
       const b = to[k];
       if (blockName.has(b)) continue;
-      const name = blockName.get(from[k]);
-      if (name === undefined) continue;
-      out.set(addr(b), name);
-      blockName.set(b, name);
+      const n = blockName.get(from[k]);
+      if (n === undefined) continue;
+      name(b, n);
+      blockName.set(b, n);
       changed = true;
     }
   }
-  return out;
 }
