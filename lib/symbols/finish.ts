@@ -13,8 +13,6 @@ import type { RuntimeNaming, Sampled } from "./runtime-naming.ts";
 import { denoNaming } from "./deno/naming.ts";
 import { bunNaming } from "./bun/naming.ts";
 
-export { compiledBeforeStop } from "./bun/naming.ts";
-
 export interface FinishOptions extends SymbolizeOptions {
   /** Where JSC wrote its jitdump files (Bun). */
   symbolDir?: string;

@@ -526,7 +526,7 @@ test("codeBlockNamesFromHeapSnapshot: CodeBlock and callee addresses → names",
 });
 
 test("jitdump records after the agent's stop marker are dropped (exit-hook code reusing freed JIT memory)", async () => {
-  const { compiledBeforeStop } = await import("../../lib/symbols/finish.ts");
+  const { compiledBeforeStop } = await import("../../lib/symbols/bun/naming.ts");
   const r = (name: string, seq: number, start = 0x1000): CodeRange => ({ start, size: 0x100, seq, name, kind: "js", tier: "ftl" });
   const hot = r("heavy", 1), marker = r("/vmprof_js_stop_42/", 2, 0x9000), late = r("/^jit-(\\d+)\\.dump$/", 3);
   assert.deepEqual(compiledBeforeStop([hot, marker, late], "vmprof_js_stop_42"), [hot]);
