@@ -51,7 +51,7 @@ export function descendants(root = process.pid) {
     children.get(ppid).push(Number(name));
   }
   const out = [];
-  for (let todo = [root]; todo.length;) {
+  for (const todo = [root]; todo.length;) {
     for (const pid of children.get(todo.pop()) ?? []) {
       out.push(pid);
       todo.push(pid);

@@ -46,7 +46,7 @@ const flame = new FlameGraph($("flame"), {
   color: frameColor,
   label: frameLabel,
   onHover: hoverFlame,
-  onZoom: (node, e) => {
+  onZoom: (_node, e) => {
     renderCrumbs();
     measure("zoom", e.timeStamp);
   },
