@@ -8,8 +8,8 @@ import process from "node:process";
 import { spawn } from "node:child_process";
 import { VmprofError } from "../errors.ts";
 import type { ProfileArgs } from "./profile-args.ts";
-import { PROJECT_DIR } from "../ffi/load.ts";
-import { locateLibrary } from "../ffi/locate.ts";
+import { fileURLToPath } from "node:url";
+import { findLibrary } from "../ffi/load.ts";
 import { childCommand, currentRuntime } from "../runtime.ts";
 import { AGENT_ENV, type AgentSettings } from "../agent/start.ts";
 import type { FinishResult } from "../symbols/finish.ts";
@@ -35,7 +35,7 @@ export async function profileProgram(a: ProfileArgs): Promise<ProfileRun> {
   if (!existsSync(program) || !statSync(program).isFile()) {
     throw new VmprofError("NO_PROGRAM", `cannot find the program to profile: ${a.program}`);
   }
-  locateLibrary(process.env, PROJECT_DIR, existsSync); // fail before starting the program
+  const library = findLibrary(); // fail before starting the program; the agent loads the same one
   const rt = currentRuntime();
   const work = mkdtempSync(join(tmpdir(), "vmprof-js-"));
   let symbols: SymbolDir | undefined;
@@ -51,12 +51,12 @@ export async function profileProgram(a: ProfileArgs): Promise<ProfileRun> {
       lines: a.lines,
       allThreads: a.allThreads,
     };
-    const agent = join(PROJECT_DIR, "lib", "agent", `${rt.name}.ts`);
+    const agent = agentModule(rt.name);
     // Deno's is the same folder every run (its path is a V8 flag, and a changed flag costs
     // V8's code cache); Bun's a fresh one on tmpfs (symbol-dir.ts).
     symbols = symbolDir(rt.name);
     const cmd = childCommand(rt, agent, program, a.args, symbols.path, process.env, { lines: a.lines });
-    const env = { ...process.env, ...cmd.env, [AGENT_ENV]: JSON.stringify(settings) };
+    const env = { ...process.env, ...cmd.env, [AGENT_ENV]: JSON.stringify(settings), VMPROF_LIB: library };
     const running = run(cmd.cmd, cmd.args, env);
     // The naming code loads while the program runs (this process is idle meanwhile), not
     // before the program starts: its start-up is part of the user's wait.
@@ -82,6 +82,16 @@ export async function profileProgram(a: ProfileArgs): Promise<ProfileRun> {
     rmSync(work, { recursive: true, force: true });
     symbols?.remove(childPid);
   }
+}
+
+/**
+ * The agent's module for the child to preload: a path beside this file (`.ts` in a checkout or
+ * from JSR, `.js` in the npm package, which ships JavaScript), or its URL when loaded from JSR.
+ */
+function agentModule(runtime: string): string {
+  const ext = import.meta.url.endsWith(".js") ? ".js" : ".ts";
+  const url = new URL(`../agent/${runtime}${ext}`, import.meta.url);
+  return url.protocol === "file:" ? fileURLToPath(url) : url.href;
 }
 
 function run(cmd: string, args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; signal: string | null; pid?: number }> {

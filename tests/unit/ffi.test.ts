@@ -7,7 +7,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { test } from "../harness.ts";
 import { VmprofError } from "../../lib/errors.ts";
-import { locateLibrary } from "../../lib/ffi/locate.ts";
+import { locateLibrary, platformName, SUPPORTED_PLATFORMS } from "../../lib/ffi/locate.ts";
 import { decodeStats, encodeConfig } from "../../lib/ffi/native.ts";
 import { CONFIG_SIZE, STATS_SIZE } from "../../lib/contract.ts";
 import { loadNative } from "../../lib/ffi/load.ts";
@@ -19,6 +19,26 @@ test("locator: VMPROF_LIB wins, then the built library, else how to build", () =
   assert.equal(locateLibrary({}, "/p", exists), "/p/zig-out/lib/libvmprof.so");
   assert.throws(() => locateLibrary({ VMPROF_LIB: "/missing.so" }, "/p", exists), /VMPROF_LIB=\/missing\.so does not exist/);
   assert.throws(() => locateLibrary({}, "/q", exists), (e: unknown) => e instanceof VmprofError && e.code === "NO_LIBRARY" && /npm run build/.test(e.message));
+});
+
+test("locator: the override, then the platform package, then the checkout; else one line naming the platforms", () => {
+  const pkg = "/app/node_modules/@vmprof-js/linux-x64-gnu/libvmprof.so";
+  const have = new Set(["/opt/libvmprof.so", pkg, "/p/zig-out/lib/libvmprof.so"]);
+  const exists = (p: string) => have.has(p);
+  const here = { platform: "linux-x64-gnu", packaged: pkg };
+  assert.equal(locateLibrary({ VMPROF_LIB: "/opt/libvmprof.so" }, "/p", exists, here), "/opt/libvmprof.so");
+  assert.equal(locateLibrary({}, "/p", exists, here), pkg);
+  assert.equal(locateLibrary({}, "/p", exists, { platform: "linux-x64-gnu", packaged: "/gone.so" }), "/p/zig-out/lib/libvmprof.so");
+  // From JSR there is no folder: only the override and the package.
+  assert.equal(locateLibrary({}, undefined, exists, here), pkg);
+  const oneLine = (re: RegExp) => (e: unknown) =>
+    e instanceof VmprofError && e.code === "NO_LIBRARY" && !e.message.includes("\n") && re.test(e.message);
+  const all = SUPPORTED_PLATFORMS.join(", ");
+  assert.throws(() => locateLibrary({}, "/q", exists, { platform: "darwin-arm64" }), oneLine(new RegExp(`darwin-arm64 \\(macOS is not supported yet\\); supported: ${all}$`)));
+  assert.throws(() => locateLibrary({}, "/q", exists, { platform: "win32-x64" }), oneLine(/win32-x64 \(Windows is not supported yet\)/));
+  assert.throws(() => locateLibrary({}, "/q", exists, { platform: "freebsd-x64" }), oneLine(/freebsd-x64 \(this platform is not supported\); supported: linux-x64-gnu/));
+  assert.throws(() => locateLibrary({}, undefined, exists, { platform: "linux-arm64-musl" }), oneLine(/^no native library for linux-arm64-musl: install @vmprof-js\/linux-arm64-musl .*, or set VMPROF_LIB$/));
+  assert.deepEqual([platformName("linux", "x64", "gnu"), platformName("linux", "arm64", "musl"), platformName("darwin", "arm64"), platformName("win32", "x64")], ["linux-x64-gnu", "linux-arm64-musl", "darwin-arm64", "win32-x64"]);
 });
 
 test("config layout: fields at the offsets zig/sampler.zig asserts", () => {
