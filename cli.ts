@@ -1,6 +1,8 @@
 // vmprof-js command line: `cli.ts [options] PROGRAM args` profiles a program; subcommands
 // (`show`, ...) work on saved logs. Each subcommand lives in lib/commands/.
 import process from "node:process";
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { isVmprofError } from "./lib/errors.ts";
 import { parseProfileArgs, PROFILE_USAGE } from "./lib/commands/profile-args.ts";
 import { type Command, say } from "./lib/commands/command.ts";
@@ -23,7 +25,15 @@ export async function usage(): Promise<string> {
   return [PROFILE_USAGE, ...commands.map((c) => c.usage)].join("\n\n");
 }
 
+/** The one line Node.js (or any runtime but Deno and Bun) gets: the sampler loads through their FFI. */
+export const NEEDS_DENO_OR_BUN =
+  "needs Deno or Bun (it samples through their FFI; Node.js is not supported): bunx vmprof-js app.ts, or deno run -A npm:vmprof-js app.ts";
+
 export async function main(argv: string[]): Promise<number> {
+  if (!("Deno" in globalThis) && !process.versions.bun) {
+    say(NEEDS_DENO_OR_BUN);
+    return 1;
+  }
   try {
     const command = Object.hasOwn(COMMANDS, argv[0] ?? "") ? await COMMANDS[argv[0]]() : undefined;
     if (command) {
@@ -51,6 +61,15 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) {
+// import.meta.main is Deno's and Bun's; Node.js (24+ has it too) runs main() to say what it needs.
+if (import.meta.main || (!("Deno" in globalThis) && !process.versions.bun && isEntry(process.argv[1]))) {
   process.exitCode = await main(process.argv.slice(2));
+}
+
+function isEntry(path: string | undefined): boolean {
+  try {
+    return !!path && realpathSync(path) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
 }
