@@ -7,6 +7,7 @@
 import t from "tap";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { createServer as createHttpServer } from "node:http";
 import { join } from "node:path";
 import process from "node:process";
 import { BUN, DENO, digest, ROOT, run, start, tempDir } from "../helpers.mjs";
@@ -225,4 +226,46 @@ t.test("deno: deno run -A npm:vmprof-js -o out.log app.ts, then the library's im
   const seen = JSON.parse(lib.stdout.trim().split("\n").pop());
   t.match(seen.lib, new RegExp(`/@vmprof-js/${PLATFORM}/${VERSION}/libvmprof.so$`), "the platform package's library");
   t.ok(seen.samples > 50 && seen.fib > seen.samples / 2, `fib named in ${seen.fib} of ${seen.samples} samples`);
+});
+
+t.test("deno: from JSR the library comes from the npm: platform package (the published files served over HTTP, imported as JSR serves them)", async (t) => {
+  // `deno publish` rewrites the bare @vmprof-js/<platform> imports to the npm: specifiers of
+  // deno.json's "imports"; an import map from the same deno.json does the same here, and the
+  // code runs from http: URLs, as it does from https://jsr.io (no folder, no node_modules).
+  const deno = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8"));
+  const published = (path) => deno.publish.include.some((p) => (p.endsWith("/") ? path.startsWith(p) : path === p));
+  const server = createHttpServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, "http://x").pathname.slice(1));
+    if (!published(path) || path.includes("..") || !existsSync(join(ROOT, path))) {
+      res.writeHead(404).end();
+      return;
+    }
+    const type = path.endsWith(".json") ? "application/json" : "application/typescript";
+    res.writeHead(200, { "content-type": type }).end(readFileSync(join(ROOT, path)));
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.teardown(() => server.close());
+  const base = `http://127.0.0.1:${server.address().port}/`;
+  const app = join(work, "jsr-app");
+  mkdirSync(app);
+  writeFileSync(join(app, "import-map.json"), JSON.stringify({ imports: deno.imports }));
+  writeFileSync(join(app, "lib.ts"), LIBRARY_USE(`${base}mod.ts`));
+  const lib = await run(join(bin, "deno"), [
+    "run", "-A", "--min-dep-age=0", "--import-map=import-map.json",
+    "--v8-flags=--perf-basic-prof,--interpreted-frames-native-stack", "lib.ts",
+  ], { cwd: app, env: userEnv(), timeout: 60_000 });
+  t.equal(lib.status, 0, `import { enable, disable, readProfile } from "${base}mod.ts"`, { stderr: lib.stderr });
+  const seen = JSON.parse(lib.stdout.trim().split("\n").pop() || "{}");
+  t.match(seen.lib, new RegExp(`/@vmprof-js/${PLATFORM}/${VERSION}/libvmprof.so$`), "the npm: platform package's library");
+  t.ok(seen.samples > 50 && seen.fib > seen.samples / 2, `fib named in ${seen.fib} of ${seen.samples} samples`);
+
+  writeFileSync(join(app, "app.ts"), APP);
+  const r = await run(join(bin, "deno"), [
+    "run", "-A", "--min-dep-age=0", "--import-map=import-map.json", `${base}cli.ts`, "-o", "out.log", "app.ts",
+  ], { cwd: app, env: userEnv(), timeout: 60_000 });
+  t.equal(r.status, 0, `deno run -A ${base}cli.ts -o out.log app.ts`, { stderr: r.stderr });
+  t.match(r.stdout, new RegExp(`LIB ${home}/deno-dir/npm/[^/]+/@vmprof-js/${PLATFORM}/${VERSION}/libvmprof.so true`), "the npm: platform package's library");
+  const d = await digest("deno", join(app, "out.log"));
+  const fib = d.functions[`fib (${join(app, "app.ts")}:2)`]?.total;
+  t.ok(fib > d.samples / 2, `fib named, on the stack in most samples (${fib} of ${d.samples})`);
 });
