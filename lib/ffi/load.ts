@@ -22,9 +22,11 @@ import { Native, type RawSymbols } from "./native.ts";
  * The folder holding mod.ts and lib/ (a checkout, or the installed npm package); undefined when
  * the code was loaded from the network (JSR), where there is no folder.
  */
-export const PROJECT_DIR: string | undefined = import.meta.url.startsWith("file:")
+export const LOCAL_ROOT: string | undefined = import.meta.url.startsWith("file:")
   ? resolve(dirname(fileURLToPath(import.meta.url)), "../..")
   : undefined;
+/** LOCAL_ROOT, or from the network the URL mod.ts was loaded from (a checkout's tools use this). */
+export const PROJECT_DIR: string = LOCAL_ROOT ?? new URL("../..", import.meta.url).href.replace(/\/$/, "");
 
 /** This machine as the platform packages name it (`linux-x64-gnu`, `linux-arm64-musl`, `darwin-arm64`). */
 export const PLATFORM: string = platformName(process.platform, process.arch, process.platform === "linux" ? libc() : undefined);
@@ -46,7 +48,7 @@ function libc(): "gnu" | "musl" {
  */
 async function packagedLibrary(platform: string): Promise<string | undefined> {
   if (!isSupported(platform)) return undefined;
-  if (PROJECT_DIR !== undefined) {
+  if (LOCAL_ROOT !== undefined) {
     try {
       const manifest = createRequire(import.meta.url).resolve(`${platformPackage(platform)}/package.json`);
       return join(dirname(manifest), LIBRARY_NAME);
@@ -71,7 +73,7 @@ const PACKAGED = await packagedLibrary(PLATFORM);
 
 /** The library's path on this machine, or a VmprofError saying why there is none. */
 export function findLibrary(): string {
-  return locateLibrary(process.env, PROJECT_DIR, existsSync, { platform: PLATFORM, packaged: PACKAGED });
+  return locateLibrary(process.env, LOCAL_ROOT, existsSync, { platform: PLATFORM, packaged: PACKAGED });
 }
 
 const open: ((path: string) => RawSymbols) | undefined = "Deno" in globalThis

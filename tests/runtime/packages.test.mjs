@@ -125,7 +125,7 @@ t.before(async () => {
   }
 });
 
-t.test("one version everywhere: package.json, deno.json (and its npm: imports), cli.ts, every packed package", async (t) => {
+t.test("one version everywhere: package.json, deno.json (and its npm: imports), cli.ts, every packed package", (t) => {
   const deno = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8"));
   t.equal(deno.version, VERSION, "deno.json");
   for (const p of PLATFORMS) t.equal(deno.imports[`@vmprof-js/${p}`], `npm:@vmprof-js/${p}@${VERSION}`, `deno.json imports ${p}`);
