@@ -25,3 +25,11 @@ export type { ExportOptions, Exporter } from "./lib/export/exporter.ts";
 export { parseAnyProfile } from "./lib/import/any.ts";
 export { diffStats } from "./lib/profile/diff.ts";
 export type { DiffOptions, DiffRow, ProfileDiff } from "./lib/profile/diff.ts";
+
+// `deno run -A jsr:@vmprof-js/vmprof-js app.ts` runs this module (the package's "." export):
+// run as the main module, it is the command line.
+if (import.meta.main) {
+  const { main } = await import("./cli.ts");
+  const process = (await import("node:process")).default;
+  process.exitCode = await main(process.argv.slice(2));
+}

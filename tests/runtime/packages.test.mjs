@@ -144,6 +144,7 @@ t.test("one version everywhere: package.json, deno.json (and its npm: imports), 
     const elf = readFileSync(join(ROOT, "dist/npm", p, "libvmprof.so"));
     t.equal(elf.readUInt16LE(18), cpu === "x64" ? 62 : 183, `${p}: an ${cpu} ELF (e_machine)`);
   }
+  t.end();
 });
 
 t.test("no Zig on the user's PATH", async (t) => {
@@ -261,9 +262,9 @@ t.test("deno: from JSR the library comes from the npm: platform package (the pub
 
   writeFileSync(join(app, "app.ts"), APP);
   const r = await run(join(bin, "deno"), [
-    "run", "-A", "--min-dep-age=0", "--import-map=import-map.json", `${base}cli.ts`, "-o", "out.log", "app.ts",
+    "run", "-A", "--min-dep-age=0", "--import-map=import-map.json", `${base}mod.ts`, "-o", "out.log", "app.ts",
   ], { cwd: app, env: userEnv(), timeout: 60_000 });
-  t.equal(r.status, 0, `deno run -A ${base}cli.ts -o out.log app.ts`, { stderr: r.stderr });
+  t.equal(r.status, 0, `deno run -A ${base}mod.ts -o out.log app.ts (the "." export, as jsr:@vmprof-js/vmprof-js runs it)`, { stderr: r.stderr });
   t.match(r.stdout, new RegExp(`LIB ${home}/deno-dir/npm/[^/]+/@vmprof-js/${PLATFORM}/${VERSION}/libvmprof.so true`), "the npm: platform package's library");
   const d = await digest("deno", join(app, "out.log"));
   const fib = d.functions[`fib (${join(app, "app.ts")}:2)`]?.total;
