@@ -31,8 +31,13 @@ export const PROJECT_DIR: string = LOCAL_ROOT ?? new URL("../..", import.meta.ur
 /** This machine as the platform packages name it (`linux-x64-gnu`, `linux-arm64-musl`, `darwin-arm64`). */
 export const PLATFORM: string = platformName(process.platform, process.arch, process.platform === "linux" ? libc() : undefined);
 
-/** glibc or musl: the runtime's own C library (Node's report API, which both runtimes have, gives glibc's version). */
+/**
+ * glibc or musl: the runtime's own C library. Deno says it (Deno.build.env); Bun through Node's
+ * report API, whose header has glibc's version only on glibc (2.3 ms on Deno, 0.5 ms on Bun).
+ */
 function libc(): "gnu" | "musl" {
+  const deno = (globalThis as { Deno?: { build: { env?: string } } }).Deno;
+  if (deno) return deno.build.env === "musl" ? "musl" : "gnu";
   try {
     const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
     return header && !header.glibcVersionRuntime ? "musl" : "gnu";
