@@ -10,13 +10,14 @@ import type { Profile } from "../format/reader.ts";
 import { type LocalServer, type Route, serveLocal } from "./local.ts";
 import { encodeWebProfile } from "../view/web-data.ts";
 import { say } from "../commands/command.ts";
+import { VmprofError } from "../errors.ts";
 
 export interface Served {
   label: string;
   profile: Profile;
 }
 
-const WEB_DIR = fileURLToPath(new URL("../view/web/", import.meta.url));
+const WEB_URL = new URL("../view/web/", import.meta.url);
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",
@@ -27,6 +28,11 @@ const TYPES: Record<string, string> = {
 
 /** The page's routes: its files (read now, from lib/view/web/), the profiles' payloads and their list. */
 export function webRoutes(profiles: Served[]): Map<string, Route> {
+  if (WEB_URL.protocol !== "file:") {
+    // From JSR the page's files are URLs, not a folder to list.
+    throw new VmprofError("IO", "the web viewer needs vmprof-js on disk: use npm:vmprof-js (or bunx vmprof-js) for --web and view");
+  }
+  const WEB_DIR = fileURLToPath(WEB_URL);
   const routes = new Map<string, Route>();
   for (const f of readdirSync(WEB_DIR)) {
     const type = TYPES[extname(f)];

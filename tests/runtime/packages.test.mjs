@@ -269,4 +269,12 @@ t.test("deno: from JSR the library comes from the npm: platform package (the pub
   const d = await digest("deno", join(app, "out.log"));
   const fib = d.functions[`fib (${join(app, "app.ts")}:2)`]?.total;
   t.ok(fib > d.samples / 2, `fib named, on the stack in most samples (${fib} of ${d.samples})`);
+
+  // The web viewer serves its page from a folder, which JSR does not give: one line says so.
+  const web = await run(join(bin, "deno"), [
+    "run", "-A", "--min-dep-age=0", "--import-map=import-map.json", `${base}mod.ts`, "--web", "--no-open", "app.ts",
+  ], { cwd: app, env: userEnv(), timeout: 60_000 });
+  t.equal(web.status, 1, "--web from JSR: status 1");
+  t.match(web.stderr, /^vmprof-js: the web viewer needs vmprof-js on disk: use npm:vmprof-js .*$/m, "--web from JSR: one line that says what to use");
+  t.notMatch(web.stderr, /^\s+at /m, "no stack trace");
 });
