@@ -64,7 +64,14 @@ function encodeWithPprofFormat(stats: Stats): Uint8Array {
       id = locations.length + 1;
       locIds.set(addr, id);
       const fn = table.of(addr);
-      locations.push(new pf.Location({ id, mappingId: 1, address: addr, line: [new pf.Line({ functionId: fn + 1, line: table.frames[fn].line })] }));
+      locations.push(
+        new pf.Location({
+          id,
+          mappingId: 1,
+          address: addr,
+          line: [new pf.Line({ functionId: fn + 1, line: table.frames[fn].line })],
+        }),
+      );
     }
     return id;
   };
@@ -84,11 +91,19 @@ function encodeWithPprofFormat(stats: Stats): Uint8Array {
     const name = threadName(stats, m.thread);
     if (name) label.push(new pf.Label({ key: strings.dedup("thread"), str: strings.dedup(name) }));
     if (m.tier) label.push(new pf.Label({ key: strings.dedup("tier"), str: strings.dedup(m.tier) }));
-    if (memory) label.push(new pf.Label({ key: strings.dedup("rss"), num: m.rss * 1024, numUnit: strings.dedup("bytes") }));
+    if (memory) {
+      label.push(new pf.Label({ key: strings.dedup("rss"), num: m.rss * 1024, numUnit: strings.dedup("bytes") }));
+    }
     return new pf.Sample({ locationId: m.locs, value: [m.count, m.count * periodNs], label });
   });
   const fns = table.frames.map((f, i) =>
-    new pf.Function({ id: i + 1, name: strings.dedup(f.name), systemName: strings.dedup(f.full), filename: strings.dedup(f.file), startLine: f.line })
+    new pf.Function({
+      id: i + 1,
+      name: strings.dedup(f.name),
+      systemName: strings.dedup(f.full),
+      filename: strings.dedup(f.file),
+      startLine: f.line,
+    })
   );
   return new pf.Profile({
     sampleType: [
@@ -96,7 +111,16 @@ function encodeWithPprofFormat(stats: Stats): Uint8Array {
       new pf.ValueType({ type: strings.dedup("cpu"), unit: strings.dedup("nanoseconds") }),
     ],
     sample,
-    mapping: [new pf.Mapping({ id: 1, memoryLimit: Math.max(...locations.map((l) => Number(l.address))) + 1, filename: strings.dedup("vmprof"), hasFunctions: true, hasFilenames: true, hasLineNumbers: true })],
+    mapping: [
+      new pf.Mapping({
+        id: 1,
+        memoryLimit: Math.max(...locations.map((l) => Number(l.address))) + 1,
+        filename: strings.dedup("vmprof"),
+        hasFunctions: true,
+        hasFilenames: true,
+        hasLineNumbers: true,
+      }),
+    ],
     location: locations,
     function: fns,
     stringTable: strings,

@@ -12,7 +12,8 @@ import ts from "typescript";
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const DIST = join(ROOT, "dist");
 const root = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
-const PLATFORMS = readdirSync(join(ROOT, "packages")).filter((d) => statSync(join(ROOT, "packages", d)).isDirectory()).sort();
+const PLATFORMS = readdirSync(join(ROOT, "packages")).filter((d) => statSync(join(ROOT, "packages", d)).isDirectory())
+  .sort();
 
 const COMPILER = {
   module: ts.ModuleKind.ESNext,
@@ -41,7 +42,11 @@ let undeclared = 0;
 function compile(rel, out) {
   const source = readFileSync(join(ROOT, rel), "utf8");
   const js = ts.transpileModule(source, { compilerOptions: COMPILER, fileName: rel, reportDiagnostics: true });
-  const dts = ts.transpileDeclaration(source, { compilerOptions: DECLARATIONS, fileName: rel, reportDiagnostics: true });
+  const dts = ts.transpileDeclaration(source, {
+    compilerOptions: DECLARATIONS,
+    fileName: rel,
+    reportDiagnostics: true,
+  });
   // Declarations the public API (mod.ts, cli.ts: JSR's slow-type check keeps them explicit)
   // does not reach may lean on inference, which isolated declarations cannot do: those types
   // are emitted as far as they go, and counted.
@@ -77,7 +82,9 @@ function platformPackage(platform) {
   rmSync(out, { recursive: true, force: true });
   cpSync(join(ROOT, "packages", platform), out, { recursive: true });
   const lib = join(DIST, "lib", platform, "lib", "libvmprof.so");
-  if (!existsSync(lib)) throw new Error(`${relative(ROOT, lib)} is missing: run scripts/pack.sh (it builds the libraries first)`);
+  if (!existsSync(lib)) {
+    throw new Error(`${relative(ROOT, lib)} is missing: run scripts/pack.sh (it builds the libraries first)`);
+  }
   cpSync(lib, join(out, "libvmprof.so"));
   const manifest = JSON.parse(readFileSync(join(out, "package.json"), "utf8"));
   const { name, ...rest } = manifest;

@@ -29,7 +29,11 @@ export const LOCAL_ROOT: string | undefined = import.meta.url.startsWith("file:"
 export const PROJECT_DIR: string = LOCAL_ROOT ?? new URL("../..", import.meta.url).href.replace(/\/$/, "");
 
 /** This machine as the platform packages name it (`linux-x64-gnu`, `linux-arm64-musl`, `darwin-arm64`). */
-export const PLATFORM: string = platformName(process.platform, process.arch, process.platform === "linux" ? libc() : undefined);
+export const PLATFORM: string = platformName(
+  process.platform,
+  process.arch,
+  process.platform === "linux" ? libc() : undefined,
+);
 
 /**
  * glibc or musl: the runtime's own C library. Deno says it (Deno.build.env); Bun through Node's

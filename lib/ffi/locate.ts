@@ -56,11 +56,16 @@ export function locateLibrary(
   if (!isSupported(platform)) {
     const os = platform.split("-")[0];
     const why = NOT_YET[os] ? `${NOT_YET[os]} is not supported yet` : "this platform is not supported";
-    throw new VmprofError("NO_LIBRARY", `vmprof-js has no native library for ${platform} (${why}); supported: ${supported}`);
+    throw new VmprofError(
+      "NO_LIBRARY",
+      `vmprof-js has no native library for ${platform} (${why}); supported: ${supported}`,
+    );
   }
   const build = built ? `, or run \`npm run build\` in ${projectDir}` : "";
   throw new VmprofError(
     "NO_LIBRARY",
-    `no native library for ${platform}: install ${platformPackage(platform)} (vmprof-js installs it as an optional dependency)${build}, or set VMPROF_LIB`,
+    `no native library for ${platform}: install ${
+      platformPackage(platform)
+    } (vmprof-js installs it as an optional dependency)${build}, or set VMPROF_LIB`,
   );
 }

@@ -27,13 +27,29 @@ t.before(async () => {
 
 for (const target of TARGETS) {
   t.test(`${target.arch}-linux-musl: the packaged library samples two threads of a musl program`, async (t) => {
-    if (!existsSync(target.loader)) return t.skip(`no ${target.loader} (Debian's musl${target.arch === "aarch64" ? ":arm64" : ""}; .ci/run installs it)`);
-    if (target.run.length && !which(target.run[0])) return t.skip(`no ${target.run[0]} (Debian's qemu-user-static; .ci/run installs it)`);
+    if (!existsSync(target.loader)) {
+      return t.skip(
+        `no ${target.loader} (Debian's musl${target.arch === "aarch64" ? ":arm64" : ""}; .ci/run installs it)`,
+      );
+    }
+    if (target.run.length && !which(target.run[0])) {
+      return t.skip(`no ${target.run[0]} (Debian's qemu-user-static; .ci/run installs it)`);
+    }
     const probe = join(dir, `probe-${target.arch}`);
     const built = await run("bash", [
-      join(ROOT, "scripts/zig.sh"), "build-exe", join(ROOT, "tests/musl/probe.zig"),
-      "-target", `${target.arch}-linux-musl`, "-mcpu=baseline", "-dynamic", "-lc", "-rdynamic",
-      "-fno-omit-frame-pointer", "-O", "ReleaseSafe", `-femit-bin=${probe}`,
+      join(ROOT, "scripts/zig.sh"),
+      "build-exe",
+      join(ROOT, "tests/musl/probe.zig"),
+      "-target",
+      `${target.arch}-linux-musl`,
+      "-mcpu=baseline",
+      "-dynamic",
+      "-lc",
+      "-rdynamic",
+      "-fno-omit-frame-pointer",
+      "-O",
+      "ReleaseSafe",
+      `-femit-bin=${probe}`,
     ], { timeout: 120_000 });
     t.equal(built.status, 0, "the probe builds", { stderr: built.stderr });
     const lib = join(ROOT, "dist/lib", target.platform, "lib/libvmprof.so");

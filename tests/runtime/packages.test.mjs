@@ -91,17 +91,20 @@ t.before(async () => {
   registry = `http://127.0.0.1:${port}/`;
   // Our packages are served only from this storage (never proxied: the names must not come from
   // the public registry); anything else they might need goes to npm's.
-  writeFileSync(join(registryDir, "config.yaml"), [
-    `storage: ${join(registryDir, "storage")}`,
-    `auth: { htpasswd: { file: ${join(registryDir, "htpasswd")}, max_users: -1 } }`,
-    "uplinks: { npmjs: { url: https://registry.npmjs.org/ } }",
-    "packages:",
-    "  '@vmprof-js/*': { access: $all, publish: $all }",
-    "  'vmprof-js': { access: $all, publish: $all }",
-    "  '**': { access: $all, proxy: npmjs }",
-    "log: { type: stdout, format: pretty, level: warn }",
-    "",
-  ].join("\n"));
+  writeFileSync(
+    join(registryDir, "config.yaml"),
+    [
+      `storage: ${join(registryDir, "storage")}`,
+      `auth: { htpasswd: { file: ${join(registryDir, "htpasswd")}, max_users: -1 } }`,
+      "uplinks: { npmjs: { url: https://registry.npmjs.org/ } }",
+      "packages:",
+      "  '@vmprof-js/*': { access: $all, publish: $all }",
+      "  'vmprof-js': { access: $all, publish: $all }",
+      "  '**': { access: $all, proxy: npmjs }",
+      "log: { type: stdout, format: pretty, level: warn }",
+      "",
+    ].join("\n"),
+  );
   const verdaccio = start(process.execPath, [
     join(ROOT, "node_modules/verdaccio/bin/verdaccio"),
     "--config",
@@ -114,13 +117,22 @@ t.before(async () => {
   for (;;) {
     const ok = await fetch(`${registry}-/ping`).then((r) => r.ok, () => false);
     if (ok) break;
-    if (Date.now() - up > 30_000) throw new Error(`verdaccio did not answer in 30 s: ${verdaccio.output().stdout}${verdaccio.output().stderr}`);
+    if (Date.now() - up > 30_000) {
+      throw new Error(`verdaccio did not answer in 30 s: ${verdaccio.output().stdout}${verdaccio.output().stderr}`);
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   const npmrc = join(registryDir, "npmrc");
   writeFileSync(npmrc, `//127.0.0.1:${port}/:_authToken=test\n`);
   for (const f of readdirSync(join(ROOT, "dist/packages")).sort()) {
-    const r = await run("npm", ["publish", join(ROOT, "dist/packages", f), "--registry", registry, "--userconfig", npmrc], { timeout: 60_000 });
+    const r = await run("npm", [
+      "publish",
+      join(ROOT, "dist/packages", f),
+      "--registry",
+      registry,
+      "--userconfig",
+      npmrc,
+    ], { timeout: 60_000 });
     if (r.status !== 0) throw new Error(`npm publish ${f}: ${r.stderr}`);
   }
 });
@@ -128,12 +140,22 @@ t.before(async () => {
 t.test("one version everywhere: package.json, deno.json (and its npm: imports), cli.ts, every packed package", (t) => {
   const deno = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8"));
   t.equal(deno.version, VERSION, "deno.json");
-  for (const p of PLATFORMS) t.equal(deno.imports[`@vmprof-js/${p}`], `npm:@vmprof-js/${p}@${VERSION}`, `deno.json imports ${p}`);
+  for (const p of PLATFORMS) {
+    t.equal(deno.imports[`@vmprof-js/${p}`], `npm:@vmprof-js/${p}@${VERSION}`, `deno.json imports ${p}`);
+  }
   t.match(readFileSync(join(ROOT, "cli.ts"), "utf8"), `export const VERSION = "${VERSION}";`, "cli.ts VERSION");
   const names = readdirSync(join(ROOT, "dist/packages")).sort();
-  t.same(names, [`vmprof-js-${VERSION}.tgz`, ...PLATFORMS.map((p) => `vmprof-js-${p}-${VERSION}.tgz`).sort()], "five packages");
+  t.same(
+    names,
+    [`vmprof-js-${VERSION}.tgz`, ...PLATFORMS.map((p) => `vmprof-js-${p}-${VERSION}.tgz`).sort()],
+    "five packages",
+  );
   const main = JSON.parse(readFileSync(join(ROOT, "dist/npm/vmprof-js/package.json"), "utf8"));
-  t.same(main.optionalDependencies, Object.fromEntries(PLATFORMS.map((p) => [`@vmprof-js/${p}`, VERSION])), "optionalDependencies");
+  t.same(
+    main.optionalDependencies,
+    Object.fromEntries(PLATFORMS.map((p) => [`@vmprof-js/${p}`, VERSION])),
+    "optionalDependencies",
+  );
   t.notOk(main.private, "not private");
   t.notOk(main.devDependencies, "no devDependencies in the published manifest");
   for (const p of PLATFORMS) {
@@ -151,7 +173,12 @@ t.test("no Zig on the user's PATH", async (t) => {
   t.same(readdirSync(bin).sort(), ["bun", "bunx", "deno"], "deno, bun and bunx only");
   // What each runtime sees (Deno puts a folder of its own in front).
   const zig = "console.log(process.env.PATH.split(':').filter((d) => require('fs').existsSync(d + '/zig')).length)";
-  for (const [cmd, args] of [[DENO, ["eval", `import process from "node:process"; import { createRequire } from "node:module"; const require = createRequire(import.meta.url); ${zig}`]], [BUN, ["-e", zig]]]) {
+  for (
+    const [cmd, args] of [[DENO, [
+      "eval",
+      `import process from "node:process"; import { createRequire } from "node:module"; const require = createRequire(import.meta.url); ${zig}`,
+    ]], [BUN, ["-e", zig]]]
+  ) {
     const r = await run(cmd, args, { env: userEnv() });
     t.equal(r.stdout.trim(), "0", `${cmd.split("/").pop()}: no zig in any PATH folder`, { stderr: r.stderr });
   }
@@ -165,11 +192,23 @@ t.test("bun: bun add -d vmprof-js, bunx vmprof-js -o out.log app.ts, then the li
   const add = await run(join(bin, "bun"), ["add", "-d", "vmprof-js"], { cwd: app, env: userEnv(), timeout: 60_000 });
   t.equal(add.status, 0, "bun add", { stderr: add.stderr });
   t.ok(existsSync(join(app, "node_modules/@vmprof-js", PLATFORM, "libvmprof.so")), `installed @vmprof-js/${PLATFORM}`);
-  t.same(readdirSync(join(app, "node_modules/@vmprof-js")), [PLATFORM], "only this platform's package (os, cpu and libc)");
+  t.same(
+    readdirSync(join(app, "node_modules/@vmprof-js")),
+    [PLATFORM],
+    "only this platform's package (os, cpu and libc)",
+  );
 
-  const r = await run(join(bin, "bunx"), ["vmprof-js", "-o", "out.log", "app.ts"], { cwd: app, env: userEnv(), timeout: 60_000 });
+  const r = await run(join(bin, "bunx"), ["vmprof-js", "-o", "out.log", "app.ts"], {
+    cwd: app,
+    env: userEnv(),
+    timeout: 60_000,
+  });
   t.equal(r.status, 0, "bunx vmprof-js", { stderr: r.stderr });
-  t.match(r.stdout, new RegExp(`LIB ${app}/node_modules/@vmprof-js/${PLATFORM}/libvmprof.so true`), "the platform package's library");
+  t.match(
+    r.stdout,
+    new RegExp(`LIB ${app}/node_modules/@vmprof-js/${PLATFORM}/libvmprof.so true`),
+    "the platform package's library",
+  );
   const d = await digest("bun", join(app, "out.log"));
   t.ok(d.samples > 50, `${d.samples} samples`);
   const fib = d.functions[`fib (${join(app, "app.ts")}:2)`]?.total;
@@ -183,7 +222,7 @@ t.test("bun: bun add -d vmprof-js, bunx vmprof-js -o out.log app.ts, then the li
     env: userEnv({ BUN_JSC_useJITDump: "1", BUN_JSC_jitDumpDirectory: jit }),
     timeout: 60_000,
   });
-  t.equal(lib.status, 0, "import { enable, disable, readProfile } from \"vmprof-js\"", { stderr: lib.stderr });
+  t.equal(lib.status, 0, 'import { enable, disable, readProfile } from "vmprof-js"', { stderr: lib.stderr });
   const seen = JSON.parse(lib.stdout.trim().split("\n").pop());
   t.equal(seen.lib, join(app, "node_modules/@vmprof-js", PLATFORM, "libvmprof.so"), "the platform package's library");
   t.ok(seen.samples > 50 && seen.fib > seen.samples / 2, `fib named in ${seen.fib} of ${seen.samples} samples`);
@@ -207,23 +246,36 @@ t.test("deno: deno run -A npm:vmprof-js -o out.log app.ts, then the library's im
     timeout: 90_000,
   });
   t.equal(r.status, 0, "deno run -A npm:vmprof-js", { stderr: r.stderr });
-  t.match(r.stdout, new RegExp(`LIB ${home}/deno-dir/npm/[^/]+/@vmprof-js/${PLATFORM}/${VERSION}/libvmprof.so true`), "the platform package's library");
+  t.match(
+    r.stdout,
+    new RegExp(`LIB ${home}/deno-dir/npm/[^/]+/@vmprof-js/${PLATFORM}/${VERSION}/libvmprof.so true`),
+    "the platform package's library",
+  );
   const d = await digest("deno", join(app, "out.log"));
   t.ok(d.samples > 50, `${d.samples} samples`);
   const fib = d.functions[`fib (${join(app, "app.ts")}:2)`]?.total;
   t.ok(fib > d.samples / 2, `fib named, on the stack in most samples (${fib} of ${d.samples})`);
 
-  const add = await run(join(bin, "deno"), ["add", "--min-dep-age=0", "npm:vmprof-js"], { cwd: app, env: userEnv(), timeout: 60_000 });
-  t.equal(add.status, 0, "deno add npm:vmprof-js", { stderr: add.stderr });
-  writeFileSync(join(app, "lib.ts"), LIBRARY_USE("vmprof-js"));
-  const check = await run(join(bin, "deno"), ["check", "lib.ts"], { cwd: app, env: userEnv(), timeout: 60_000 });
-  t.equal(check.status, 0, "deno check lib.ts: the package's declarations type the import", { stderr: check.stderr });
-  const lib = await run(join(bin, "deno"), ["run", "-A", "--v8-flags=--perf-basic-prof,--interpreted-frames-native-stack", "lib.ts"], {
+  const add = await run(join(bin, "deno"), ["add", "--min-dep-age=0", "npm:vmprof-js"], {
     cwd: app,
     env: userEnv(),
     timeout: 60_000,
   });
-  t.equal(lib.status, 0, "import { enable, disable, readProfile } from \"vmprof-js\"", { stderr: lib.stderr });
+  t.equal(add.status, 0, "deno add npm:vmprof-js", { stderr: add.stderr });
+  writeFileSync(join(app, "lib.ts"), LIBRARY_USE("vmprof-js"));
+  const check = await run(join(bin, "deno"), ["check", "lib.ts"], { cwd: app, env: userEnv(), timeout: 60_000 });
+  t.equal(check.status, 0, "deno check lib.ts: the package's declarations type the import", { stderr: check.stderr });
+  const lib = await run(join(bin, "deno"), [
+    "run",
+    "-A",
+    "--v8-flags=--perf-basic-prof,--interpreted-frames-native-stack",
+    "lib.ts",
+  ], {
+    cwd: app,
+    env: userEnv(),
+    timeout: 60_000,
+  });
+  t.equal(lib.status, 0, 'import { enable, disable, readProfile } from "vmprof-js"', { stderr: lib.stderr });
   const seen = JSON.parse(lib.stdout.trim().split("\n").pop());
   t.match(seen.lib, new RegExp(`/@vmprof-js/${PLATFORM}/${VERSION}/libvmprof.so$`), "the platform package's library");
   t.ok(seen.samples > 50 && seen.fib > seen.samples / 2, `fib named in ${seen.fib} of ${seen.samples} samples`);
@@ -252,29 +304,64 @@ t.test("deno: from JSR the library comes from the npm: platform package (the pub
   writeFileSync(join(app, "import-map.json"), JSON.stringify({ imports: deno.imports }));
   writeFileSync(join(app, "lib.ts"), LIBRARY_USE(`${base}mod.ts`));
   const lib = await run(join(bin, "deno"), [
-    "run", "-A", "--min-dep-age=0", "--import-map=import-map.json",
-    "--v8-flags=--perf-basic-prof,--interpreted-frames-native-stack", "lib.ts",
+    "run",
+    "-A",
+    "--min-dep-age=0",
+    "--import-map=import-map.json",
+    "--v8-flags=--perf-basic-prof,--interpreted-frames-native-stack",
+    "lib.ts",
   ], { cwd: app, env: userEnv(), timeout: 60_000 });
   t.equal(lib.status, 0, `import { enable, disable, readProfile } from "${base}mod.ts"`, { stderr: lib.stderr });
   const seen = JSON.parse(lib.stdout.trim().split("\n").pop() || "{}");
-  t.match(seen.lib, new RegExp(`/@vmprof-js/${PLATFORM}/${VERSION}/libvmprof.so$`), "the npm: platform package's library");
+  t.match(
+    seen.lib,
+    new RegExp(`/@vmprof-js/${PLATFORM}/${VERSION}/libvmprof.so$`),
+    "the npm: platform package's library",
+  );
   t.ok(seen.samples > 50 && seen.fib > seen.samples / 2, `fib named in ${seen.fib} of ${seen.samples} samples`);
 
   writeFileSync(join(app, "app.ts"), APP);
   const r = await run(join(bin, "deno"), [
-    "run", "-A", "--min-dep-age=0", "--import-map=import-map.json", `${base}mod.ts`, "-o", "out.log", "app.ts",
+    "run",
+    "-A",
+    "--min-dep-age=0",
+    "--import-map=import-map.json",
+    `${base}mod.ts`,
+    "-o",
+    "out.log",
+    "app.ts",
   ], { cwd: app, env: userEnv(), timeout: 60_000 });
-  t.equal(r.status, 0, `deno run -A ${base}mod.ts -o out.log app.ts (the "." export, as jsr:@vmprof-js/vmprof-js runs it)`, { stderr: r.stderr });
-  t.match(r.stdout, new RegExp(`LIB ${home}/deno-dir/npm/[^/]+/@vmprof-js/${PLATFORM}/${VERSION}/libvmprof.so true`), "the npm: platform package's library");
+  t.equal(
+    r.status,
+    0,
+    `deno run -A ${base}mod.ts -o out.log app.ts (the "." export, as jsr:@vmprof-js/vmprof-js runs it)`,
+    { stderr: r.stderr },
+  );
+  t.match(
+    r.stdout,
+    new RegExp(`LIB ${home}/deno-dir/npm/[^/]+/@vmprof-js/${PLATFORM}/${VERSION}/libvmprof.so true`),
+    "the npm: platform package's library",
+  );
   const d = await digest("deno", join(app, "out.log"));
   const fib = d.functions[`fib (${join(app, "app.ts")}:2)`]?.total;
   t.ok(fib > d.samples / 2, `fib named, on the stack in most samples (${fib} of ${d.samples})`);
 
   // The web viewer serves its page from a folder, which JSR does not give: one line says so.
   const web = await run(join(bin, "deno"), [
-    "run", "-A", "--min-dep-age=0", "--import-map=import-map.json", `${base}mod.ts`, "--web", "--no-open", "app.ts",
+    "run",
+    "-A",
+    "--min-dep-age=0",
+    "--import-map=import-map.json",
+    `${base}mod.ts`,
+    "--web",
+    "--no-open",
+    "app.ts",
   ], { cwd: app, env: userEnv(), timeout: 60_000 });
   t.equal(web.status, 1, "--web from JSR: status 1");
-  t.match(web.stderr, /^vmprof-js: the web viewer needs vmprof-js on disk: use npm:vmprof-js .*$/m, "--web from JSR: one line that says what to use");
+  t.match(
+    web.stderr,
+    /^vmprof-js: the web viewer needs vmprof-js on disk: use npm:vmprof-js .*$/m,
+    "--web from JSR: one line that says what to use",
+  );
   t.notMatch(web.stderr, /^\s+at /m, "no stack trace");
 });
