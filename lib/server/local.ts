@@ -34,7 +34,7 @@ export function checkPort(n: number): number {
 
 // Nothing but our own files: no inline scripts, no remote anything. Data from a profile is
 // never HTML, but a rule that forbids what the page does not need costs nothing.
-const SECURITY_HEADERS = {
+export const SECURITY_HEADERS = {
   "Content-Security-Policy":
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   "X-Content-Type-Options": "nosniff",
