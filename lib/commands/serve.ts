@@ -35,14 +35,16 @@ function sizeOption(v: unknown, name: string, dflt: number): number {
 }
 
 export function parseServeArgs(argv: string[], env: Record<string, string | undefined> = process.env): ServeArgs {
-  const { values, positionals } = parseOptions(argv, OPTIONS, true);
+  const parsed = parseOptions(argv, OPTIONS, true);
+    const { positionals } = parsed;
+    const values = parsed.values as Record<string, string | boolean | undefined>;
   if (positionals.length) throw new VmprofError("BAD_OPTION", `serve: unexpected argument "${positionals[0]}" (see --help)`);
   const maxUploadBytes = sizeOption(values["max-upload-mb"], "max-upload-mb", DEFAULT_LIMITS.maxUploadBytes);
   const maxUnpackedBytes = sizeOption(values["max-unpacked-mb"], "max-unpacked-mb", DEFAULT_LIMITS.maxUnpackedBytes);
   return {
     port: checkPort(numberOption(values.port, "port", DEFAULT_SERVE_PORT)),
-    host: values.host ?? "127.0.0.1",
-    db: values.db ?? defaultDbPath(env),
+    host: (values.host as string | undefined) ?? "127.0.0.1",
+    db: (values.db as string | undefined) ?? defaultDbPath(env),
     anonymous: !!values["allow-anonymous"],
     limits: { maxUploadBytes, maxUnpackedBytes: Math.max(maxUnpackedBytes, maxUploadBytes) },
   };
@@ -58,7 +60,7 @@ function tokenCommand(argv: string[]): number {
   if (extra !== undefined || !["create", "list", "revoke"].includes(what ?? "") || (what !== "list") !== (name !== undefined)) {
     throw new VmprofError("BAD_OPTION", usage);
   }
-  const store = new ProfileStore(values.db ?? defaultDbPath());
+  const store = new ProfileStore((values.db as string | undefined) ?? defaultDbPath());
   try {
     if (what === "create") {
       const token = store.createToken(name);

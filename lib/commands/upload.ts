@@ -23,7 +23,9 @@ export const upload: Command = {
       --name NAME          its name in the list (default: the log's file name)
       --program NAME       the profiled program (default: read from the log)`,
   async run(argv) {
-    const { values, positionals } = parseOptions(argv, OPTIONS, true);
+    const parsed = parseOptions(argv, OPTIONS, true);
+    const { positionals } = parsed;
+    const values = parsed.values as Record<string, string | undefined>;
     if (positionals.length !== 1) throw new VmprofError("BAD_OPTION", "upload: which log? usage: cli.ts upload LOG --web-url URL [--web-auth TOKEN]");
     const url = values["web-url"];
     if (!url) throw new VmprofError("BAD_OPTION", "upload: --web-url URL is needed (the profile server)");

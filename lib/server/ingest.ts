@@ -18,6 +18,7 @@ const MAX_TEXT = 200;
 
 /** A short one-line text from a query value: control characters dropped, at most 200 characters. */
 export function cleanText(s: string | null | undefined): string {
+  // deno-lint-ignore no-control-regex -- control characters are what it removes
   return (s ?? "").replace(/[\u0000-\u001f\u007f]/g, "").trim().slice(0, MAX_TEXT);
 }
 
