@@ -181,8 +181,10 @@ export class ProfileStore {
 
   /** The live token whose value is `token`, or undefined (unknown or revoked). */
   checkToken(token: string): { id: number; name: string } | undefined {
-    const row = this.db.prepare("SELECT id, name FROM tokens WHERE hash = ? AND revoked_at IS NULL").get(hashToken(token));
-    return row as { id: number; name: string } | undefined;
+    const row = this.db.prepare("SELECT id, name FROM tokens WHERE hash = ? AND revoked_at IS NULL").get(hashToken(token)) as
+      | { id: number; name: string }
+      | undefined;
+    return row && { id: Number(row.id), name: String(row.name) };
   }
 
   // ---------------------------------------------------------------- profiles
