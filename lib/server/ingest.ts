@@ -61,11 +61,25 @@ export function ingest(body: Uint8Array, gzipEncoded: boolean, info: UploadInfo,
   };
 }
 
-/** The profiled program's file name: the file of the top-level `<module>` frame, or "". */
+/**
+ * The profiled program's file name: the file of the top-level `<module>` frame, else the user
+ * file (an absolute path, not the runtime's own) found outermost in most samples; "" if none.
+ */
 export function programOf(p: Profile): string {
-  for (const name of p.symbols.values()) {
-    const m = /^js:<module>:\d+:(.+)$/.exec(name);
-    if (m && m[1] !== "-") return cleanText(basename(m[1]));
+  const fileOf = new Map<number, string>();
+  for (const [addr, name] of p.symbols) {
+    const m = /^js:(.*):\d+:(\/.+)$/.exec(name);
+    if (!m) continue;
+    if (m[1] === "<module>") return cleanText(basename(m[2]));
+    fileOf.set(addr, m[2]);
   }
-  return "";
+  const votes = new Map<string, number>();
+  const step = Math.max(1, Math.floor(p.samples.length / 5000)); // a sample of the samples is enough
+  for (let i = 0; i < p.samples.length; i += step) {
+    const file = p.samples[i].stack.map((a) => fileOf.get(a)).find((f) => f !== undefined);
+    if (file) votes.set(file, (votes.get(file) ?? 0) + 1);
+  }
+  let best = "", most = 0;
+  for (const [file, n] of votes) if (n > most) [best, most] = [file, n];
+  return cleanText(basename(best));
 }
