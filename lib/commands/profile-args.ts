@@ -56,7 +56,7 @@ export interface ProfileArgs {
   /** --push: seconds between windows of a continuous profile. */
   every?: number;
   /** --push: labels besides runtime and host. */
-  labels: [string, string][];
+  labels?: [string, string][];
 }
 
 export type Args = ProfileArgs | { command: "help" } | { command: "version" };
@@ -184,5 +184,7 @@ function uploadOptions(v: Values): Pick<ProfileArgs, "webUrl" | "webAuth" | "pus
   const raw = v.label === undefined ? [] : Array.isArray(v.label) ? v.label : [v.label as string];
   const labels = raw.flatMap((l) => String(l).split(",")).map((l) => l.trim()).filter(Boolean).map(parseLabel);
   if (labels.length && push === undefined) throw new VmprofError("BAD_OPTION", "--label goes with --push URL");
-  return { webUrl, webAuth: v["web-auth"] as string | undefined, push, every, labels };
+  const out = { webUrl, webAuth: v["web-auth"] as string | undefined, push, every, labels: labels.length ? labels : undefined };
+  // Only the options given: a run without them has the same arguments as before they existed.
+  return Object.fromEntries(Object.entries(out).filter(([, x]) => x !== undefined));
 }
