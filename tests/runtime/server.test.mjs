@@ -308,6 +308,25 @@ for (const runtime of RUNTIMES) {
       t.match(withOutput.stderr, new RegExp(`the log is at ${join(dir, "keep.log")}`), "-o is where it is kept");
     });
 
+    await t.test("beyond loopback: a warning that tokens are the only protection; --allow-anonymous takes uploads without one", async (t) => {
+      const [cmd, argv] = runArgs(runtime, CLI, ["serve", "--host", "0.0.0.0", "--port", "0", "--allow-anonymous", "--db", join(dir, "open.db")]);
+      const open = start(cmd, argv, { t, timeout: 60_000 });
+      const m = await waitForOutput(open, "stderr", /at http:\/\/0\.0\.0\.0:(\d+)\//, 30_000);
+      const err = open.output().stderr;
+      t.match(err, /warning: listening on 0\.0\.0\.0, reachable from other machines: tokens are the only protection.*TLS/);
+      t.match(err, /warning: --allow-anonymous/);
+      const anonUrl = `http://127.0.0.1:${m[1]}/`;
+      const r = await cli(runtime, ["upload", log, "--web-url", anonUrl]);
+      t.equal(r.status, 0, "an anonymous upload", { stderr: r.stderr });
+      const list = await call(`${anonUrl}api/profiles`);
+      t.equal(list.status, 200, "listing without a token");
+      t.equal(list.json.profiles[0].uploader, null);
+      const taken = new URL(url).port;
+      const busy = await cli(runtime, ["serve", "--port", taken, "--db", join(dir, "x.db")]);
+      t.equal(busy.status, 1, "a port in use is an error, not a hang");
+      t.equal(busy.stderr, `vmprof-js: cannot serve on 127.0.0.1:${taken}: port ${taken} is in use (pick another with --port, or 0 for any)\n`, "in one line");
+    });
+
     await t.test("Pyroscope: push LOG and --push --every, checked by a loopback ingest receiver and go tool pprof", async (t) => {
       const rx = await pyroscopeReceiver(t);
       const pushed = await cli(runtime, ["push", log, "--url", rx.url, "--label", "env=ci", "--label", "team=perf"]);
