@@ -26,7 +26,10 @@ export const push: Command = {
     const values = parsed.values as { url?: string; service?: string; label?: string[] };
     if (positionals.length !== 1) throw new VmprofError("BAD_OPTION", "push: which log? usage: cli.ts push LOG --url URL");
     if (!values.url) throw new VmprofError("BAD_OPTION", "push: --url URL is needed (the Pyroscope server)");
-    const labels = (values.label ?? []).map(parseLabel);
+    const labels = (values.label ?? []).flatMap((l) => l.split(",")).filter((l) => l.trim()).map(parseLabel);
+    if (values.service !== undefined && !/^[A-Za-z0-9_.-]{1,100}$/.test(values.service)) {
+      throw new VmprofError("BAD_OPTION", `--service is 1 to 100 letters, digits, ".", "_" or "-", got "${values.service}"`);
+    }
     const log = positionals[0];
     const profile = readAnyProfile(log);
     const stats = new Stats(profile);

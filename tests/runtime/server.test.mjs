@@ -210,7 +210,7 @@ for (const runtime of RUNTIMES) {
         t.equal(rows, await count(url, alice), "every profile listed");
         const evil = page.locator("#profiles td.name a", { hasText: "<img src=x onerror=window.__x=1>" });
         t.equal(await evil.count(), 1, "a name with markup shows as text");
-        t.equal(await page.evaluate(() => window.__x), undefined, "and never runs");
+        t.equal(await page.evaluate(() => globalThis.__x), undefined, "and never runs");
         t.equal(await page.$$eval("#profiles img", (x) => x.length), 0);
         await page.fill("#q", "concurrent-3");
         await page.waitForFunction(() => document.querySelectorAll("#profiles tbody tr").length === 1);
