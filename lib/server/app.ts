@@ -212,7 +212,9 @@ export function profileApp(store: ProfileStore, o: AppOptions) {
       program: url.searchParams.get("program") ?? undefined,
     }, limits);
     const id = store.addProfile(row, w);
-    const base = `http://${req.headers.host}`;
+    // Behind a TLS proxy the URL to print is the proxy's (X-Forwarded-Proto: https).
+    const proto = req.headers["x-forwarded-proto"] === "https" ? "https" : "http";
+    const base = `${proto}://${req.headers.host}`;
     return sendJson(res, 201, { id, url: `${base}/p/${id}/`, samples: row.samples });
   }
 
