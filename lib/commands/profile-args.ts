@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { VmprofError } from "../errors.ts";
 import { checkPeriod, DEFAULT_PERIOD } from "../session.ts";
 import { numberOption, parseOptions } from "./command.ts";
-import { checkPort } from "../server/local.ts";
+import { checkPort } from "../server/port.ts";
 
 export const PROFILE_USAGE = `usage: cli.ts [options] [--] PROGRAM [ARGS...]   profile PROGRAM (a .ts/.js file)
   -o, --output FILE      save the log to FILE (otherwise print a summary)
