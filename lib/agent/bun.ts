@@ -11,18 +11,26 @@ import process from "node:process";
 import { describe, fullGC, generateHeapSnapshotForDebugging, heapStats } from "bun:jsc";
 import { type AgentInfo, agentNative, agentSpool, startAgent, stopAgent, writeAgentInfo } from "./start.ts";
 import { findLlintRange } from "../symbols/bun/llint.ts";
-import { codeBlockNamesFromHeapSnapshot } from "../symbols/bun/heap-snapshot.ts";
 import { codeBlockNamesFromMemory, codeBlockProbe } from "../symbols/bun/code-block-memory.ts";
 import { waitForMarker } from "../symbols/jitdump-files.ts";
-import { readLog } from "../format/reader.ts";
+import type { readLog as ReadLog } from "../format/reader.ts";
+import type { codeBlockNamesFromHeapSnapshot as FromSnapshot } from "../symbols/bun/heap-snapshot.ts";
 import { LLINT_TAG } from "../contract.ts";
 
 const range = findLlintRange("self");
 const CODE_BLOCK_SLOT = 16; // fp+16 holds the CodeBlock* of a JSC frame (docs/SYMBOLS.md)
 const MAX_SNAPSHOT_OBJECTS = 250_000;
 
+// Loaded when the exit needs them (an exit hook cannot await an import): the reader brings
+// node:zlib, ~7 ms of every run's start on Bun.
+// The path keeps this file's extension: .ts in the checkout, .js in the npm package.
+const EXT = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+// @ts-ignore: Bun's require loads ES modules synchronously.
+const lazy = <T>(path: string, name: string): T => require(new URL(path + EXT, import.meta.url).pathname)[name];
+
 /** The CodeBlocks of the interpreter frames in the finished spool. */
 function sampledCodeBlocks(spool: string): Set<number> {
+  const readLog = lazy<typeof ReadLog>("../format/reader", "readLog");
   const out = new Set<number>();
   const seen = new Set<number[]>(); // samples with the same stack share one array
   for (const s of readLog(spool).samples) {
@@ -45,7 +53,8 @@ function namesFromMemory(spool: string): [number, string][] | undefined {
 function namesFromSnapshot(): [number, string][] | undefined {
   fullGC();
   if (heapStats().objectCount > MAX_SNAPSHOT_OBJECTS) return undefined; // seconds: stay "(interpreter)"
-  return [...codeBlockNamesFromHeapSnapshot(generateHeapSnapshotForDebugging())];
+  const fromSnapshot = lazy<typeof FromSnapshot>("../symbols/bun/heap-snapshot", "codeBlockNamesFromHeapSnapshot");
+  return [...fromSnapshot(generateHeapSnapshotForDebugging())];
 }
 
 if (startAgent({ llint: range && { lo: range.start, hi: range.end, offset: CODE_BLOCK_SLOT } })) {
