@@ -8,7 +8,7 @@
 // by looking for the pointer chain that ends at that name (and checks what it finds: the
 // CodeBlock's owner must point back at the executable). Reads go through /proc/self/mem, so a
 // wrong or freed address reads as an error or as bytes that fail the checks, never as a crash.
-// docs/SYMBOLS.md §4 and §9 say how this was found and what it cannot name.
+// docs/SYMBOLS.md §4 (item 4) says how this was found and what it was checked against.
 import { closeSync, openSync, readSync } from "node:fs";
 
 /** Where the pointers of the chain sit, in bytes from each object's start. */
