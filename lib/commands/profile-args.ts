@@ -5,8 +5,8 @@ import { readFileSync } from "node:fs";
 import { VmprofError } from "../errors.ts";
 import { checkPeriod, DEFAULT_PERIOD } from "../session.ts";
 import { numberOption, parseOptions } from "./command.ts";
-import { checkPort } from "../server/local.ts";
-import { serverUrl } from "../server/client.ts";
+import { checkPort } from "../server/port.ts";
+import { serverUrl } from "../server/server-url.ts";
 import { parseLabel } from "../server/labels.ts";
 
 export const PROFILE_USAGE = `usage: cli.ts [options] [--] PROGRAM [ARGS...]   profile PROGRAM (a .ts/.js file)

@@ -3,7 +3,7 @@
 
 import process from "node:process";
 import { VmprofError } from "../errors.ts";
-import { checkPort } from "../server/local.ts";
+import { checkPort } from "../server/port.ts";
 import { defaultDbPath, ProfileStore } from "../server/store.ts";
 import { isLoopback, startProfileServer } from "../server/app.ts";
 import { DEFAULT_LIMITS, type Limits, MiB } from "../server/limits.ts";

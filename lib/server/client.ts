@@ -5,6 +5,9 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { gzipSync } from "node:zlib";
 import { VmprofError } from "../errors.ts";
+import { serverUrl } from "./server-url.ts";
+
+export { serverUrl };
 
 export interface UploadOptions {
   /** The server's address, e.g. http://profiles.example:8080/ */
@@ -22,20 +25,6 @@ export interface Uploaded {
   /** Where the profile opens in the viewer. */
   url: string;
   samples: number;
-}
-
-/** The server's base URL, checked: http or https only. */
-export function serverUrl(url: string, option = "--web-url"): URL {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new VmprofError("BAD_OPTION", `${option} must be an http:// or https:// URL, got "${url}"`);
-  }
-  if (u.protocol !== "http:" && u.protocol !== "https:") {
-    throw new VmprofError("BAD_OPTION", `${option} must be an http:// or https:// URL, got "${url}"`);
-  }
-  return u;
 }
 
 /** The response of one HTTP request, or a VmprofError("IO") naming the server when it cannot be reached. */

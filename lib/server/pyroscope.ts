@@ -7,7 +7,8 @@ import { gzipSync } from "node:zlib";
 import { VmprofError } from "../errors.ts";
 import { encodePprof } from "../export/pprof.ts";
 import type { Stats } from "../profile/stats.ts";
-import { httpCall, serverUrl } from "./client.ts";
+import { httpCall } from "./client.ts";
+import { serverUrl } from "./server-url.ts";
 
 export { parseLabel } from "./labels.ts";
 import type { PushTarget } from "./push-target.ts";

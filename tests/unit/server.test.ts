@@ -326,3 +326,19 @@ test("options: serve's, and the run's --web-url/--web-auth/--push/--every/--labe
   assert.deepEqual(c.labels, [["env", "ci"]]);
   assert.deepEqual(parseIni("web-url = http://a/\n", "f"), { "web-url": "http://a/" });
 });
+
+test("parsing the run's options loads no HTTP client or server (node:http costs every run ~30 ms on Deno)", () => {
+  const seen = new Set<string>();
+  const walk = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(file, "utf8");
+    assert.ok(!/from "node:https?"/.test(text), `${file} imports node:http`);
+    for (const m of text.matchAll(/^import [^;]*? from "(\.{1,2}\/[^"]+)";/gm)) {
+      if (/^import type /.test(m[0])) continue;
+      walk(join(file, "..", m[1]));
+    }
+  };
+  walk(new URL("../../lib/commands/profile-args.ts", import.meta.url).pathname);
+  assert.ok([...seen].some((f) => f.endsWith("server-url.ts")) && [...seen].some((f) => f.endsWith("labels.ts")));
+});
