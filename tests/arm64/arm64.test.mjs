@@ -4,10 +4,11 @@
 // fetch.sh). User-mode QEMU runs the guest's threads as host threads, so each thread's CPU
 // clock and SIGEV_THREAD_ID timers are the host kernel's, delivered into the guest's handler
 // with its aarch64 ucontext. Covers the Zig unit tests, the 3:1 split in CPU and wall mode, Web
-// Workers, every exit path, a GC-heavy program and the sampler's stress cycles (10 kHz, enable/
-// disable, unloading the library while it samples) on both runtimes; and the ELF reader on the
-// arm64 deno binary (V8's runtime table, which names the GC's entry points). Programs are short:
-// emulation runs JavaScript 5-30x slower. Run by `npm run test:arm64` (which builds first).
+// Workers, every exit path, a GC-heavy program, native code called through FFI, and the stress
+// cycles (10 kHz enable/disable, unloading the library while it samples) on both runtimes; and
+// the ELF reader on the arm64 deno binary (V8's runtime table, which names the GC's entry
+// points). Programs are short: emulation runs JavaScript 5-30x slower. Run by
+// `npm run test:arm64` (which builds first).
 import t from "tap";
 import { spawnSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
@@ -179,6 +180,27 @@ function tests(arm64) {
       const { samples, split } = JSON.parse(s.stdout);
       const gc = samples.filter((x) => x.kind === "G").length / samples.length;
       t.ok(gc > 0.03, `GC share ${(gc * 100).toFixed(1)}% (${split})`);
+    });
+
+    t.test(`${runtime} arm64: native frames through FFI (-n), and the JS caller above them`, async (t) => {
+      // tests/fixtures/native/spin.c for aarch64 with the pinned Zig's C compiler.
+      const lib = join(tempDir(), "libspin.so");
+      const cc = await run("bash", [join(ROOT, "scripts/zig.sh"), "cc", "-target", "aarch64-linux-gnu", "-O2", "-fno-omit-frame-pointer", "-shared", "-fPIC", "-o", lib, join(ROOT, "tests/fixtures/native/spin.c")], { timeout: RUN_MS });
+      t.equal(cc.status, 0, "spin.c builds for aarch64", { stderr: cc.stderr });
+      if (cc.status !== 0) return;
+      const log = join(tempDir(), "native.log");
+      const r = await profile(runtime, arm64[runtime], ["-n", "-o", log, join(ROOT, "tests/fixtures/native/ffi-spin.ts"), lib, "1.5"]);
+      t.equal(r.status, 0, "exit status 0", { stderr: r.stderr });
+      if (r.status !== 0) return;
+      const truth = JSON.parse(r.stdout.trim().split("\n").pop());
+      const d = await digest(runtime, log);
+      const spin = Object.entries(d.functions).filter(([n]) => /^native_spin\b/.test(n));
+      const share = spin.reduce((a, [, f]) => a + f.self, 0) / d.samples;
+      t.ok(spin.length > 0 && spin.every(([n]) => n.includes("libspin.so")), "native_spin is named from its library", { functions: Object.keys(d.functions).slice(0, 15) });
+      t.ok(Math.abs(share - truth.native) <= 0.1, `native_spin self ${(share * 100).toFixed(1)}% vs measured ${(truth.native * 100).toFixed(1)}%`);
+      // The walk goes on through the FFI call into JS: callNative, or the module code JSC inlined it into.
+      const caller = Math.max(fn(d, "callNative")?.total ?? 0, (fn(d, "<module>")?.total ?? 0) - (fn(d, "jsSpin")?.total ?? 0));
+      t.ok(caller / d.samples >= truth.native - 0.1, `the JS caller is on native_spin's stacks (${(100 * caller / d.samples).toFixed(1)}%)`);
     });
 
     // The API in the emulated process itself (no CLI): tests/fixtures/stress-cycles.ts.
