@@ -11,8 +11,8 @@
 // `npm run test:arm64` (which builds first).
 import t from "tap";
 import { spawnSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, statSync, symlinkSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { digest, ROOT, run, RUNTIMES, start, tempDir, waitForOutput } from "../helpers.mjs";
 
 t.setTimeout(420_000); // ~150-250 s on 2 shared cores
@@ -87,6 +87,19 @@ function tests(arm64) {
     const m = /(\d+) passed; (\d+) skipped; (\d+) failed/.exec(out);
     t.ok(m && Number(m[1]) >= 20 && m[3] === "0", `summary: ${m?.[0]}`);
     t.match(out, /the handler samples code in an execute-only page without faulting\.\.\.OK/, "the handler sampled a spinning thread");
+  });
+
+  t.test("zig build test -Dtarget=aarch64-linux-gnu runs the tests under qemu", async (t) => {
+    // Zig's build runner calls the emulator `qemu-aarch64` (Debian ships qemu-aarch64-static)
+    // and gives it -L <libc-runtimes>/aarch64-linux-gnu: Debian's cross sysroot under /usr.
+    const shim = tempDir();
+    symlinkSync(spawnSync("sh", ["-c", `command -v ${QEMU}`], { encoding: "utf8" }).stdout.trim(), join(shim, "qemu-aarch64"));
+    const r = await run("bash", [join(ROOT, "scripts/zig.sh"), "build", "test", "-Dtarget=aarch64-linux-gnu", "-fqemu", "--libc-runtimes", dirname(SYSROOT), "--summary", "all"], {
+      env: { ...process.env, PATH: `${shim}:${process.env.PATH}` },
+      timeout: RUN_MS,
+    });
+    t.equal(r.status, 0, "exit status 0", { stderr: r.stderr.slice(-3000) });
+    t.match(r.stderr, /run test vmprof-test \d+ passed/, "the aarch64 test binary ran");
   });
 
   t.test("the ELF unit tests read the arm64 deno binary", async (t) => {
