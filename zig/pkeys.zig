@@ -13,7 +13,14 @@
 //! Read access to every key, rather than the interrupted thread's own PKRU from the XSAVE
 //! area: the handler reads the code bytes at the pc, and execute-only code is access-disabled
 //! for the thread that runs it too. Widening reads is harmless; writes are never widened.
+//!
+//! x86_64 only: elsewhere (aarch64) `supported` is false at compile time, detect() finds
+//! nothing, widenReads() changes nothing, and none of the x86 instructions is compiled.
 const std = @import("std");
+const builtin = @import("builtin");
+
+/// PKU and its instructions exist on this architecture.
+pub const supported = builtin.cpu.arch == .x86_64;
 
 /// CPUID.(EAX=7,ECX=0):ECX bit 4: the OS has set CR4.PKE, RDPKRU/WRPKRU are usable.
 /// Set once by detect() before any handler can run; never changes afterwards.
@@ -38,6 +45,7 @@ fn cpuid(leaf: u32, sub: u32) [4]u32 {
 
 /// Looks up OSPKE. Call outside a signal handler (enable()).
 pub fn detect() void {
+    if (comptime !supported) return;
     const max_leaf = cpuid(0, 0)[0];
     os_enabled = max_leaf >= 7 and cpuid(7, 0)[2] & (1 << 4) != 0;
 }
@@ -79,6 +87,7 @@ pub fn readAllRights(entry: u32) u32 {
 /// null where the CPU or kernel has no PKU (then nothing is changed and nothing can fault
 /// on a key). Async-signal-safe: two unprivileged instructions.
 pub inline fn widenReads() ?u32 {
+    if (comptime !supported) return null;
     if (!os_enabled) return null;
     const entry = rdpkru();
     wrpkru(readAllRights(entry));
@@ -86,6 +95,7 @@ pub inline fn widenReads() ?u32 {
 }
 
 pub inline fn restore(saved: ?u32) void {
+    if (comptime !supported) return;
     if (saved) |entry| wrpkru(entry);
 }
 
@@ -99,6 +109,7 @@ test "read-all rights clear access-disable and keep every write-disable" {
 }
 
 test "widenReads and restore round-trip the PKRU where the CPU has PKU" {
+    if (comptime !supported) return error.SkipZigTest; // no PKU on this architecture
     detect();
     if (!available()) return error.SkipZigTest; // no OSPKE here: the PKU guest runs this
     const before = rdpkru();

@@ -23,8 +23,8 @@ const Ring = ring_mod.Ring;
 const Slot = ring_mod.Slot;
 
 comptime {
-    if (builtin.cpu.arch != .x86_64 or builtin.os.tag != .linux)
-        @compileError("vmprof-js samples x86_64 Linux only (register offsets, frame layout)");
+    if ((builtin.cpu.arch != .x86_64 and builtin.cpu.arch != .aarch64) or builtin.os.tag != .linux)
+        @compileError("vmprof-js samples x86_64 and aarch64 Linux only (register offsets, frame layout)");
 }
 
 // ---------------------------------------------------------------- types shared with TS
@@ -80,7 +80,6 @@ comptime {
     assert(@offsetOf(Config, "thread_names") == 40);
     assert(@offsetOf(Config, "path") == 296);
 }
-
 
 /// Counters, copied out to TS by stats(). Layout asserted here and checked again from TS.
 pub const Stats = extern struct {
@@ -712,15 +711,24 @@ pub fn unload() void {
 
 // ---------------------------------------------------------------- tests
 
-/// A leaf function for a code page: push rbp; mov rbp, rsp; mov rcx, rdi;
-/// 1: dec rcx; jnz 1b; pop rbp; ret. Its samples read code bytes inside the page.
-const spin_code = [_]u8{ 0x55, 0x48, 0x89, 0xe5, 0x48, 0x89, 0xf9, 0x48, 0xff, 0xc9, 0x75, 0xfb, 0x5d, 0xc3 };
+/// A leaf function for a code page that spins `n` (first argument) times.
+/// x86_64: push rbp; mov rbp, rsp; mov rcx, rdi; 1: dec rcx; jnz 1b; pop rbp; ret.
+/// aarch64: stp x29, x30, [sp, #-16]!; mov x29, sp; 1: subs x0, x0, #1; b.ne 1b;
+/// ldp x29, x30, [sp], #16; ret. Its samples read code bytes inside the page.
+const spin_code: []const u8 = switch (walk_mod.arch) {
+    .x86_64 => &.{ 0x55, 0x48, 0x89, 0xe5, 0x48, 0x89, 0xf9, 0x48, 0xff, 0xc9, 0x75, 0xfb, 0x5d, 0xc3 },
+    .aarch64 => std.mem.sliceAsBytes(&[_]u32{ 0xa9bf7bfd, 0x910003fd, 0xf1000400, 0x54ffffe1, 0xa8c17bfd, 0xd65f03c0 }),
+};
+
+extern fn __clear_cache(start: *anyopaque, end: *anyopaque) void;
 
 /// Maps a page holding spin_code with `prot` (and protection key `pkey` unless null).
 fn spinPage(prot: u32, pkey: ?u32) ![]align(std.heap.page_size_min) u8 {
     const page = try posix.mmap(null, std.heap.page_size_min, posix.PROT.READ | posix.PROT.WRITE, .{ .TYPE = .PRIVATE, .ANONYMOUS = true }, -1, 0);
     errdefer posix.munmap(page);
-    @memcpy(page[0..spin_code.len], &spin_code);
+    @memcpy(page[0..spin_code.len], spin_code);
+    // aarch64's instruction cache does not see data writes by itself.
+    if (walk_mod.arch == .aarch64) __clear_cache(page.ptr, page.ptr + spin_code.len);
     const rc = if (pkey) |k|
         linux.syscall4(.pkey_mprotect, @intFromPtr(page.ptr), page.len, prot, k)
     else
@@ -741,7 +749,7 @@ fn sampleSpinPage(page: []const u8, want: u64) !u64 {
     @memcpy(cfg.path[0..path.len], path);
     defer std.fs.deleteFileAbsolute(path) catch {};
     try std.testing.expectEqual(Result.ok, enable(&cfg));
-    const spin: *const fn (u64) callconv(.c) void = @ptrCast(page.ptr);
+    const spin: *const fn (u64) callconv(.c) void = @ptrCast(@alignCast(page.ptr));
     const deadline = monotonicNs() + 60 * std.time.ns_per_s; // TCG guests are slow
     while (@atomicLoad(u64, &stats.samples, .monotonic) < want * 2 and monotonicNs() < deadline) spin(200_000);
     try std.testing.expectEqual(Result.ok, disable());
