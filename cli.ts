@@ -18,6 +18,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   export: async () => (await import("./lib/commands/export.ts")).exportCommand,
   diff: async () => (await import("./lib/commands/diff.ts")).diffCommand,
   view: async () => (await import("./lib/commands/view.ts")).view,
+  serve: async () => (await import("./lib/commands/serve.ts")).serve,
+  upload: async () => (await import("./lib/commands/upload.ts")).upload,
+  push: async () => (await import("./lib/commands/push.ts")).push,
 };
 
 export async function usage(): Promise<string> {

@@ -100,6 +100,8 @@ export const META = {
   tiers: "vmprof_js.tiers", // JSON {key: tier}
   activities: "vmprof_js.kinds", // one ACTIVITY_LETTER per sample, in sample order (the key keeps its first name)
   linesKnown: "lines_known", // "<samples whose leaf has a line>/<samples>" (--lines)
+  // Written by the namer from the agent's AgentInfo (lib/symbols/finish.ts).
+  interpreterNames: "vmprof_js.interpreter_names", // Bun: "memory" | "heap snapshot": what named LLInt frames
 } as const;
 
 /** The META key naming thread `tid`. */

@@ -81,7 +81,6 @@ comptime {
     assert(@offsetOf(Config, "path") == 296);
 }
 
-
 /// Counters, copied out to TS by stats(). Layout asserted here and checked again from TS.
 pub const Stats = extern struct {
     abi: u32 = abi_version,

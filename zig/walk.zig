@@ -241,17 +241,21 @@ fn leafReturnAddress(pc: usize, sp: usize, fp: usize, hi: usize) ?usize {
 /// aarch64: true if the instruction at `pc` runs while x30 still holds (or again holds) the
 /// leaf's return address and x29 its caller's frame: at the entry (`bti c`, `paciasp`), at the
 /// frame record's store `stp x29, x30, [sp, #imm]` (pre-indexed or not), at `mov x29, sp` /
-/// `add x29, sp, #imm` that links it, and at `ret` after the epilogue reloaded both.
-/// One aligned 4-byte read of the instruction at the pc (see the file comment).
+/// `add x29, sp, #imm` that links it, and at the end: `autiasp` or `ret`, or any instruction
+/// right after the epilogue's `ldp x29, x30, [sp], #imm` (V8 pops its arguments between the
+/// two). Reads the aligned instruction at the pc, and the one before it when both lie in one
+/// page (the page of the pc, mapped: see the file comment).
 fn leafLinkIsCaller(pc: usize) bool {
     if (pc & 3 != 0) return false;
     const insn = @as(*const u32, @ptrFromInt(pc)).*;
-    return switch (insn) {
+    const linking = switch (insn) {
         0xd65f03c0, // ret
         0xd65f0bff, // retaa
         0xd65f0fff, // retab
         0xd503233f, // paciasp
         0xd503237f, // pacibsp
+        0xd50323bf, // autiasp
+        0xd50323ff, // autibsp
         0xd503245f, // bti c
         0xd50324df, // bti jc
         => true,
@@ -261,6 +265,10 @@ fn leafLinkIsCaller(pc: usize) bool {
             // add x29, sp, #imm12 (mov x29, sp is imm 0), unshifted.
             insn & 0xffc003ff == 0x910003fd,
     };
+    if (linking or pc & 0xfff == 0) return linking;
+    // ldp x29, x30, [sp], #imm (post-index): the frame was just unlinked.
+    const before = @as(*const u32, @ptrFromInt(pc - 4)).*;
+    return before & 0xffc07fff == 0xa8c07bfd;
 }
 
 /// True if `ra` is the return point of the call in libffi's ffi_call_unix64, which is
@@ -398,14 +406,20 @@ test "aarch64: at a prologue, a return or the entry the leaf's caller is x30" {
     const cx = Context{ .lo = base, .hi = base + stack.len * 8 };
     var frames: [ring.max_depth]u64 = undefined;
     // stp x29, x30, [sp, #-16]!; stp x29, x30, [sp, #32]; mov x29, sp; add x29, sp, #16;
-    // ret; paciasp; bti c.
-    for ([_]u32{ 0xa9bf7bfd, 0xa9027bfd, 0x910003fd, 0x910043fd, 0xd65f03c0, 0xd503233f, 0xd503245f }) |insn| {
-        const code: [4]u8 align(4) = a64(insn);
-        const o = walk(&cx, .{ .pc = @intFromPtr(&code), .sp = base + 4 * 8, .fp = fp, .lr = 0x401000 }, &frames);
+    // ret; paciasp; autiasp; bti c.
+    for ([_]u32{ 0xa9bf7bfd, 0xa9027bfd, 0x910003fd, 0x910043fd, 0xd65f03c0, 0xd503233f, 0xd50323bf, 0xd503245f }) |insn| {
+        // After a nop, so that the word before the pc is in the same page and no epilogue.
+        const code: [2]u32 align(16) = .{ 0xd503201f, insn };
+        const o = walk(&cx, .{ .pc = @intFromPtr(&code[1]), .sp = base + 4 * 8, .fp = fp, .lr = 0x401000 }, &frames);
         try std.testing.expectEqual(@as(u32, 3), o.depth);
         try std.testing.expectEqual(@as(u64, 0x401000), frames[1]);
         try std.testing.expectEqual(@as(u64, 0x402000), frames[2]);
     }
+    // add sp, sp, #16 right after ldp x29, x30, [sp], #16 (V8 dropping its arguments).
+    const popped: [2]u32 align(16) = .{ 0xa8c17bfd, 0x910043ff };
+    const o = walk(&cx, .{ .pc = @intFromPtr(&popped[1]), .sp = base + 4 * 8, .fp = fp, .lr = 0x401000 }, &frames);
+    try std.testing.expectEqual(@as(u32, 3), o.depth);
+    try std.testing.expectEqual(@as(u64, 0x401000), frames[1]);
 }
 
 test "aarch64: elsewhere a different x30 is tagged for the namer; signed return addresses are stripped" {
@@ -417,16 +431,16 @@ test "aarch64: elsewhere a different x30 is tagged for the namer; signed return 
     stack[21] = 0x002a_0000_0040_2000;
     const cx = Context{ .lo = base, .hi = base + stack.len * 8 };
     var frames: [ring.max_depth]u64 = undefined;
-    const body = nop_code;
-    const o = walk(&cx, .{ .pc = @intFromPtr(&body), .sp = base + 4 * 8, .fp = fp, .lr = 0x401234 }, &frames);
+    const body: [2]u32 align(16) = .{ 0xd503201f, 0xd503201f }; // nop; nop
+    const o = walk(&cx, .{ .pc = @intFromPtr(&body[1]), .sp = base + 4 * 8, .fp = fp, .lr = 0x401234 }, &frames);
     try std.testing.expectEqual(@as(u32, 3), o.depth);
     try std.testing.expectEqual(@as(u64, 0x401234 | sp_word_tag), frames[1]);
     try std.testing.expectEqual(@as(u64, 0x402000), frames[2]);
     // x30 equal to the saved return address (signature aside) adds nothing; a misaligned pc
     // is not read as an instruction.
-    const same = walk(&cx, .{ .pc = @intFromPtr(&body), .sp = base + 4 * 8, .fp = fp, .lr = 0x0055_0000_0040_2000 }, &frames);
+    const same = walk(&cx, .{ .pc = @intFromPtr(&body[1]), .sp = base + 4 * 8, .fp = fp, .lr = 0x0055_0000_0040_2000 }, &frames);
     try std.testing.expectEqual(@as(u32, 2), same.depth);
-    const odd = walk(&cx, .{ .pc = @intFromPtr(&body) + 1, .sp = base + 4 * 8, .fp = fp, .lr = 0x401234 }, &frames);
+    const odd = walk(&cx, .{ .pc = @intFromPtr(&body[1]) + 1, .sp = base + 4 * 8, .fp = fp, .lr = 0x401234 }, &frames);
     try std.testing.expectEqual(@as(u64, 0x401234 | sp_word_tag), frames[1]);
     try std.testing.expectEqual(@as(u32, 3), odd.depth);
 }

@@ -1,21 +1,61 @@
 // Agent entry point for Bun (`bun --preload`): sample with JSC's interpreter range known, and
 // on process exit (normal end, process.exit, uncaught exceptions) record the loaded source
-// files and, if interpreter frames were sampled, the names of the CodeBlocks in a heap snapshot.
-// The names are taken from the snapshot here, in memory, and written as a small table: writing
-// the whole snapshot (megabytes of JSON) for the CLI to parse made the exit slow. JS run here
-// after sampling is compiled after the stop marker, so its code is never taken for the program's.
+// files and the names of the sampled interpreter frames' CodeBlocks. Those are read from the
+// process's own memory (code-block-memory.ts, microseconds each); only where that fails (a JSC
+// build whose layout it cannot find) from a heap snapshot, which costs ~5 µs per live object.
+// JS run here after sampling is compiled after the stop marker, so its code is never taken
+// for the program's.
 import { writeFileSync } from "node:fs";
 import process from "node:process";
 // @ts-ignore: bun:jsc only resolves under Bun; this file is only loaded there.
-import { fullGC, generateHeapSnapshotForDebugging, heapStats } from "bun:jsc";
-import { agentNative, agentSpool, startAgent, stopAgent } from "./start.ts";
+import { describe, fullGC, generateHeapSnapshotForDebugging, heapStats } from "bun:jsc";
+import { type AgentInfo, agentNative, agentSpool, startAgent, stopAgent, writeAgentInfo } from "./start.ts";
 import { findLlintRange } from "../symbols/bun/llint.ts";
-import { codeBlockNamesFromHeapSnapshot } from "../symbols/bun/heap-snapshot.ts";
+import { codeBlockNamesFromMemory, codeBlockProbe } from "../symbols/bun/code-block-memory.ts";
 import { waitForMarker } from "../symbols/jitdump-files.ts";
+import type { readLog as ReadLog } from "../format/reader.ts";
+import type { codeBlockNamesFromHeapSnapshot as FromSnapshot } from "../symbols/bun/heap-snapshot.ts";
+import { LLINT_TAG } from "../contract.ts";
 
 const range = findLlintRange("self");
 const CODE_BLOCK_SLOT = 16; // fp+16 holds the CodeBlock* of a JSC frame (docs/SYMBOLS.md)
 const MAX_SNAPSHOT_OBJECTS = 250_000;
+
+// Loaded when the exit needs them (an exit hook cannot await an import): the reader brings
+// node:zlib, ~7 ms of every run's start on Bun.
+// The path keeps this file's extension: .ts in the checkout, .js in the npm package.
+const EXT = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+// @ts-ignore: Bun's require loads ES modules synchronously.
+const lazy = <T>(path: string, name: string): T => require(new URL(path + EXT, import.meta.url).pathname)[name];
+
+/** The CodeBlocks of the interpreter frames in the finished spool. */
+function sampledCodeBlocks(spool: string): Set<number> {
+  const readLog = lazy<typeof ReadLog>("../format/reader", "readLog");
+  const out = new Set<number>();
+  const seen = new Set<number[]>(); // samples with the same stack share one array
+  for (const s of readLog(spool).samples) {
+    if (seen.has(s.stack)) continue;
+    seen.add(s.stack);
+    for (const f of s.stack) if (f >= LLINT_TAG) out.add(f - LLINT_TAG);
+  }
+  return out;
+}
+
+/** [address, name] of the sampled CodeBlocks, from memory; undefined if the layout was not found. */
+function namesFromMemory(spool: string): [number, string][] | undefined {
+  const probe = /0x[0-9a-f]+/.exec(describe(codeBlockProbe))?.[0];
+  if (!probe) return undefined;
+  const names = codeBlockNamesFromMemory(sampledCodeBlocks(spool), parseInt(probe, 16));
+  return names && [...names];
+}
+
+/** The fallback: every CodeBlock of a heap snapshot (after a full GC, which makes it smaller). */
+function namesFromSnapshot(): [number, string][] | undefined {
+  fullGC();
+  if (heapStats().objectCount > MAX_SNAPSHOT_OBJECTS) return undefined; // seconds: stay "(interpreter)"
+  const fromSnapshot = lazy<typeof FromSnapshot>("../symbols/bun/heap-snapshot", "codeBlockNamesFromHeapSnapshot");
+  return [...fromSnapshot(generateHeapSnapshotForDebugging())];
+}
 
 if (startAgent({ llint: range && { lo: range.start, hi: range.end, offset: CODE_BLOCK_SLOT } })) {
   process.on("exit", () => {
@@ -24,22 +64,29 @@ if (startAgent({ llint: range && { lo: range.start, hi: range.end, offset: CODE_
     if (!native || !spool) return;
     native.stopSampling(); // what follows is ours, not the program's
     // A marker in the jitdump: JSC compiles the regexp now, so every record after it is code
-    // compiled after sampling stopped, often into memory the full GC below frees.
+    // compiled after sampling stopped (this hook's own, often into freed program code).
     const stopMarker = `vmprof_js_stop_${process.pid}`;
     new RegExp(stopMarker).test(stopMarker);
     // @ts-ignore: Bun gives ES modules `require` too; its cache lists every loaded file.
     const files = Object.keys(require.cache).filter((f) => f.startsWith("/"));
-    let codeBlocks: string | undefined;
-    // The snapshot costs ~10 µs per live heap object at exit: on a big heap, interpreter frames
-    // stay "(interpreter)" rather than holding the program's exit for seconds.
-    // A full collection first: the garbage the program leaves (often millions of cells) would
-    // make the snapshot slow, and CodeBlocks of live functions survive it.
-    if (native.stats().llintFrames > 0) fullGC();
-    if (native.stats().llintFrames > 0 && heapStats().objectCount <= MAX_SNAPSHOT_OBJECTS) {
-      codeBlocks = `${spool}.codeblocks.json`;
-      writeFileSync(codeBlocks, JSON.stringify([...codeBlockNamesFromHeapSnapshot(generateHeapSnapshotForDebugging())]));
+    const info: AgentInfo = { files, main: process.argv[1], stopMarker };
+    const llint = native.stats().llintFrames > 0;
+    stopAgent(info); // the spool is complete from here on
+    if (llint) {
+      let names: [number, string][] | undefined;
+      try {
+        names = namesFromMemory(spool);
+        info.codeBlockSource = "memory";
+        if (!names) (names = namesFromSnapshot()), (info.codeBlockSource = "heap snapshot");
+      } catch {
+        names = undefined; // interpreter frames stay "(interpreter)"; the profile is whole
+      }
+      if (names) {
+        info.codeBlocks = `${spool}.codeblocks.json`;
+        writeFileSync(info.codeBlocks, JSON.stringify(names));
+        writeAgentInfo(info);
+      }
     }
-    stopAgent({ files, codeBlocks, main: process.argv[1], stopMarker });
     // JSC's jitdump writer is a background thread that dies with the process: give it time
     // to write the code the program compiled last (on process.exit it is often behind). It
     // writes in order, so the stop marker's record means it has written everything before.

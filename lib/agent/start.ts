@@ -21,10 +21,13 @@ export interface AgentInfo {
   /** The program's entry file. */
   main?: string;
   /**
-   * Bun: a JSON file of [address, name] pairs naming the CodeBlocks (and Function cells) of a
-   * heap snapshot taken at exit: what names interpreter (LLInt) frames.
+   * Bun: a JSON file of [address, name] pairs naming the sampled interpreter (LLInt) frames'
+   * CodeBlocks, read from the process's memory at exit (or, where that fails, the CodeBlocks
+   * and Function cells of a heap snapshot).
    */
   codeBlocks?: string;
+  /** Where codeBlocks came from: "memory" (code-block-memory.ts) or "heap snapshot". */
+  codeBlockSource?: "memory" | "heap snapshot";
   /**
    * Bun: the pattern of a regexp the agent ran (and JSC compiled) right after sampling
    * stopped. Code compiled after it (the exit hook's own, into memory the exit's full GC
@@ -70,6 +73,11 @@ export function agentSpool(): string | undefined {
 /** Finishes the log (idempotent); `info` is written beside it first. */
 export function stopAgent(info?: AgentInfo): void {
   if (!native?.isEnabled() || !settings) return;
-  if (info) writeFileSync(agentInfoPath(settings.spool), JSON.stringify(info));
+  if (info) writeAgentInfo(info);
   native.disable();
+}
+
+/** Writes (or rewrites, after stopAgent) the AgentInfo beside the spool. */
+export function writeAgentInfo(info: AgentInfo): void {
+  if (settings) writeFileSync(agentInfoPath(settings.spool), JSON.stringify(info));
 }

@@ -5,7 +5,9 @@ import { readFileSync } from "node:fs";
 import { VmprofError } from "../errors.ts";
 import { checkPeriod, DEFAULT_PERIOD } from "../session.ts";
 import { numberOption, parseOptions } from "./command.ts";
-import { checkPort } from "../server/local.ts";
+import { checkPort } from "../server/port.ts";
+import { serverUrl } from "../server/server-url.ts";
+import { parseLabel } from "../server/labels.ts";
 
 export const PROFILE_USAGE = `usage: cli.ts [options] [--] PROGRAM [ARGS...]   profile PROGRAM (a .ts/.js file)
   -o, --output FILE      save the log to FILE (otherwise print a summary)
@@ -19,6 +21,12 @@ export const PROFILE_USAGE = `usage: cli.ts [options] [--] PROGRAM [ARGS...]   p
                          (prints the URL, serves until Ctrl-C; -o also saves the log)
       --port N           --web: serve on port N (default: a free port)
       --no-open          --web: only print the URL, do not start a browser
+      --web-url URL      when the program ends, upload the profile to a profile server (cli.ts serve)
+                         and print its URL; the log is kept on disk if the upload fails
+      --web-auth TOKEN   the upload token for --web-url (also $VMPROF_WEB_AUTH)
+      --push URL         send the profile to a Grafana Pyroscope server (pprof, its ingest API)
+      --every S          --push: a window every S seconds while the program runs (continuous)
+      --label k=v        --push: a label (repeatable, or k=v,k2=v2); runtime and host always go
       --config FILE.ini  read these options from FILE (the command line wins)
   -h, --help             show this help
   -v, --version          print the version`;
@@ -40,6 +48,15 @@ export interface ProfileArgs {
   port: number;
   /** --web: start a browser on the URL. */
   open: boolean;
+  /** Upload the profile to this profile server. */
+  webUrl?: string;
+  webAuth?: string;
+  /** Push the profile to this Pyroscope server. */
+  push?: string;
+  /** --push: seconds between windows of a continuous profile. */
+  every?: number;
+  /** --push: labels besides runtime and host. */
+  labels?: [string, string][];
 }
 
 export type Args = ProfileArgs | { command: "help" } | { command: "version" };
@@ -55,12 +72,17 @@ const PROFILE_OPTIONS = {
   web: { type: "boolean" },
   port: { type: "string" },
   "no-open": { type: "boolean" },
+  "web-url": { type: "string" },
+  "web-auth": { type: "string" },
+  push: { type: "string" },
+  every: { type: "string" },
+  label: { type: "string", multiple: true },
   config: { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "v" },
 } as const;
 
-type Values = Record<string, string | boolean | undefined>;
+type Values = Record<string, string | boolean | string[] | undefined>;
 
 /**
  * Splits the profiler's own options from the program and its arguments: the program is the
@@ -142,5 +164,27 @@ export function parseProfileArgs(argv: string[], readFile: (p: string) => string
     web: !!v.web,
     port: checkPort(numberOption(v.port, "port", 0)),
     open: !v["no-open"],
+    ...uploadOptions(v),
   };
+}
+
+/** --web-url, --web-auth, --push, --every, --label: checked (URLs, a period of at least 1 s, labels). */
+function uploadOptions(v: Values): Pick<ProfileArgs, "webUrl" | "webAuth" | "push" | "every" | "labels"> {
+  const webUrl = v["web-url"] as string | undefined;
+  const push = v.push as string | undefined;
+  if (webUrl !== undefined) serverUrl(webUrl, "--web-url");
+  if (push !== undefined) serverUrl(push, "--push");
+  if (v["web-auth"] !== undefined && webUrl === undefined) throw new VmprofError("BAD_OPTION", "--web-auth goes with --web-url URL");
+  let every: number | undefined;
+  if (v.every !== undefined) {
+    if (push === undefined) throw new VmprofError("BAD_OPTION", "--every goes with --push URL (a continuous profile for Pyroscope)");
+    every = numberOption(v.every, "every", 10);
+    if (!(every >= 1 && every <= 86400)) throw new VmprofError("BAD_OPTION", `--every must be 1 .. 86400 seconds, got ${every}`);
+  }
+  const raw = v.label === undefined ? [] : Array.isArray(v.label) ? v.label : [v.label as string];
+  const labels = raw.flatMap((l) => String(l).split(",")).map((l) => l.trim()).filter(Boolean).map(parseLabel);
+  if (labels.length && push === undefined) throw new VmprofError("BAD_OPTION", "--label goes with --push URL");
+  const out = { webUrl, webAuth: v["web-auth"] as string | undefined, push, every, labels: labels.length ? labels : undefined };
+  // Only the options given: a run without them has the same arguments as before they existed.
+  return Object.fromEntries(Object.entries(out).filter(([, x]) => x !== undefined));
 }

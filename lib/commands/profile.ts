@@ -15,6 +15,8 @@ import { AGENT_ENV, type AgentSettings } from "../agent/start.ts";
 import type { FinishResult } from "../symbols/finish.ts";
 import { type SymbolDir, symbolDir } from "../symbols/symbol-dir.ts";
 import { say } from "./command.ts";
+import type { ContinuousPush } from "../server/continuous.ts";
+import { defaultLabels, type PushTarget, serviceName } from "../server/push-target.ts";
 
 const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 /** Every signal's number (SIGILL, SIGBUS, SIGFPE… as well as the usual ones), from node:os. */
@@ -27,6 +29,13 @@ export interface ProfileRun {
   result?: FinishResult;
   /** Milliseconds spent after the program ended naming the frames and building the log. */
   finishMs?: number;
+  /** --push --every: the continuous push, stopped; its last window is still to push. */
+  pusher?: ContinuousPush;
+}
+
+/** Where --push sends: the program's name as the service, the runtime, host and --label labels. */
+export function pushTarget(a: ProfileArgs, runtime: string): PushTarget {
+  return { url: a.push!, service: serviceName(a.program), labels: defaultLabels(runtime, a.labels) };
 }
 
 /** Profiles the program; writes nothing to the terminal but the program's own output. */
@@ -62,10 +71,20 @@ export async function profileProgram(a: ProfileArgs): Promise<ProfileRun> {
     // before the program starts: its start-up is part of the user's wait.
     const naming = import("../symbols/finish.ts");
     naming.catch(() => {}); // a failure surfaces where it is awaited
+    let pusher: ContinuousPush | undefined;
+    if (a.push && a.every) {
+      const { ContinuousPush } = await import("../server/continuous.ts");
+      const name = async (copy: string) => (await naming).finishLog(copy, { symbolDir: symbols!.path, program, exited: false }).bytes;
+      pusher = new ContinuousPush(spool, pushTarget(a, rt.name), name, a.every);
+    }
     const { code, signal, pid } = await running;
+    await pusher?.stop();
     childPid = pid;
     const status = signal ? 128 + (SIGNAL_NUMBERS[signal] ?? 0) : code ?? 1;
-    if (!existsSync(spool) || statSync(spool).size === 0) return { status };
+    if (!existsSync(spool) || statSync(spool).size === 0) {
+      await pusher?.finish(undefined);
+      return { status };
+    }
     let result: FinishResult;
     const finishing = performance.now();
     try {
@@ -77,7 +96,7 @@ export async function profileProgram(a: ProfileArgs): Promise<ProfileRun> {
       copyFileSync(spool, keep);
       throw new VmprofError("IO", `cannot name the frames (${(e as Error).message}); the raw log was kept at ${keep}`);
     }
-    return { status, result, finishMs: performance.now() - finishing };
+    return { status, result, finishMs: performance.now() - finishing, pusher };
   } finally {
     rmSync(work, { recursive: true, force: true });
     symbols?.remove(childPid);
@@ -128,7 +147,7 @@ export function endedBy(status: number): string {
 /** The default profile command: -o saves the log, otherwise a summary on stderr. */
 export async function profileCommand(a: ProfileArgs): Promise<number> {
   const started = Date.now();
-  const { status, result, finishMs } = await profileProgram(a);
+  const { status, result, finishMs, pusher } = await profileProgram(a);
   if (!result) {
     say(`the program ended (status ${status}) before profiling started; no log written`);
     return status || 1;
@@ -140,7 +159,7 @@ export async function profileCommand(a: ProfileArgs): Promise<number> {
     const secs = ((Date.now() - started) / 1000).toFixed(2);
     const naming = finishMs === undefined ? "" : `; naming took ${(finishMs / 1000).toFixed(2)} s`;
     say(`${result.samples} samples${named} in ${secs} s written to ${a.output}${naming}${how ? ` (${how})` : ""}`);
-  } else if (!a.web) {
+  } else if (!a.web && !a.webUrl) {
     const [{ renderSummary }, { Stats }, { parseLog }] = await Promise.all([
       import("../view/terminal.ts"),
       import("../profile/stats.ts"),
@@ -151,9 +170,67 @@ export async function profileCommand(a: ProfileArgs): Promise<number> {
   } else {
     say(`${result.samples} samples${how ? ` (${how})` : ""}`);
   }
+  let sent = true;
+  if (a.webUrl || a.push) sent = await sendProfile(a, result, pusher);
   if (a.web) {
     const [{ serveProfiles }, { parseLog }] = await Promise.all([import("../server/viewer.ts"), import("../format/reader.ts")]);
     await serveProfiles([{ label: basename(a.program), profile: parseLog(result.bytes) }], { port: a.port, open: a.open });
   }
-  return status;
+  return status === 0 && !sent ? 1 : status;
+}
+
+/**
+ * --web-url: uploads the log and prints its URL; --push: pushes it (the last window of a
+ * continuous profile). A failure is one line; the log stays on disk (-o, or a file saved now)
+ * and its path is printed. False if anything failed.
+ */
+async function sendProfile(a: ProfileArgs, result: FinishResult, pusher: ContinuousPush | undefined): Promise<boolean> {
+  let kept = a.output;
+  const keep = (why: string) => {
+    if (kept === undefined) {
+      kept = resolve(`vmprof-${basename(a.program).replace(/\.[^.]*$/, "")}-${Date.now()}.log`);
+      saveLog(kept, result.bytes);
+    }
+    say(`${why}; the log is at ${kept}`);
+  };
+  let ok = true;
+  if (a.webUrl) {
+    const { uploadLog } = await import("../server/client.ts");
+    try {
+      const r = await uploadLog(result.bytes, {
+        url: a.webUrl,
+        token: a.webAuth ?? process.env.VMPROF_WEB_AUTH,
+        name: basename(a.program),
+        program: basename(a.program),
+      });
+      say(`the profile is at ${r.url}`);
+    } catch (e) {
+      if (!(e instanceof VmprofError)) throw e;
+      keep(e.message);
+      ok = false;
+    }
+  }
+  if (a.push) {
+    try {
+      if (pusher) {
+        await pusher.finish(result.bytes);
+        say(`pushed ${pusher.samples} samples in ${pusher.windows} windows to ${new URL(a.push).origin}`);
+      } else {
+        const [{ pushToPyroscope }, { Stats }, { parseLog }] = await Promise.all([
+          import("../server/pyroscope.ts"),
+          import("../profile/stats.ts"),
+          import("../format/reader.ts"),
+        ]);
+        const p = parseLog(result.bytes);
+        const until = (p.endMicros ?? Date.now() * 1000) / 1e6;
+        await pushToPyroscope(new Stats(p), pushTarget(a, p.meta.get("runtime") ?? currentRuntime().name), (p.startMicros ?? until * 1e6) / 1e6, until);
+        say(`pushed ${p.samples.length} samples to ${new URL(a.push).origin}`);
+      }
+    } catch (e) {
+      if (!(e instanceof VmprofError)) throw e;
+      keep(e.message);
+      ok = false;
+    }
+  }
+  return ok;
 }

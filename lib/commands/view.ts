@@ -4,7 +4,7 @@ import { basename } from "node:path";
 import { VmprofError } from "../errors.ts";
 import type { Profile } from "../format/reader.ts";
 import { readAnyProfile } from "../import/any.ts";
-import { checkPort } from "../server/local.ts";
+import { checkPort } from "../server/port.ts";
 import { serveProfiles } from "../server/viewer.ts";
 import { type Command, numberOption, parseOptions } from "./command.ts";
 

@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { VmprofError } from "../errors.ts";
+import { checkPort } from "./port.ts";
 
 export interface Route {
   type: string;
@@ -24,17 +25,9 @@ export interface ServeOptions {
 
 export const HOST = "127.0.0.1";
 
-/** A port number for --port: 0 (any free port) .. 65535. */
-export function checkPort(n: number): number {
-  if (!Number.isInteger(n) || n < 0 || n > 65535) {
-    throw new VmprofError("BAD_OPTION", `--port must be a whole number in 0..65535, got ${n}`);
-  }
-  return n;
-}
-
 // Nothing but our own files: no inline scripts, no remote anything. Data from a profile is
 // never HTML, but a rule that forbids what the page does not need costs nothing.
-const SECURITY_HEADERS = {
+export const SECURITY_HEADERS = {
   "Content-Security-Policy":
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   "X-Content-Type-Options": "nosniff",

@@ -6,14 +6,14 @@
 // VMPROF_CACHE_DIR=off turns the cache off. One entry per (kind, file): a changed file replaces
 // its entry, so the cache holds at most one entry for each file ever named. A cache never
 // breaks naming: an unreadable, stale or corrupt entry is a miss, a failed write is ignored.
-import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
+import { fnv1a64 } from "../util/hash.ts";
 
 /** Bumped whenever what is cached changes shape or meaning: older entries become misses. */
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2; // 2: entry file names by fnv1a64, not sha1
 
 /** The cache folder, or undefined when the cache is off. */
 export function cacheDir(env: Record<string, string | undefined> = process.env): string | undefined {
@@ -43,7 +43,7 @@ interface Entry<T> {
 }
 
 function entryPath(dir: string, kind: string, path: string): string {
-  return join(dir, kind, createHash("sha1").update(path).digest("hex") + ".json");
+  return join(dir, kind, fnv1a64(path) + ".json");
 }
 
 /** The value kept for `path` under `kind`, if it was kept for the same file identity and `extra`. */

@@ -120,34 +120,39 @@ export class CodeIndex {
  */
 function sweep(ranges: CodeRange[], segS: number[], segE: number[], segO: CodeRange[]): void {
   const byStart = ranges.slice().sort((a, b) => a.start - b.start || a.seq - b.seq);
-  const points: number[] = [];
-  for (const r of ranges) points.push(r.start, r.start + r.size);
-  points.sort((a, b) => a - b);
+  // A typed array sorts numerically without a comparator (several times faster than
+  // Array#sort with one, on ~25k ranges of a perf map).
+  const points = new Float64Array(ranges.length * 2);
+  for (let i = 0; i < ranges.length; i++) {
+    points[2 * i] = ranges[i].start;
+    points[2 * i + 1] = ranges[i].start + ranges[i].size;
+  }
+  points.sort();
   const heap: CodeRange[] = [];
   const push = (r: CodeRange) => {
     heap.push(r);
     let i = heap.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (heap[p].seq >= heap[i].seq) break;
-      [heap[p], heap[i]] = [heap[i], heap[p]];
+      if (heap[p].seq >= r.seq) break;
+      heap[i] = heap[p];
       i = p;
     }
+    heap[i] = r;
   };
   const pop = () => {
     const last = heap.pop()!;
     if (heap.length === 0) return;
-    heap[0] = last;
     let i = 0;
     for (;;) {
       const l = 2 * i + 1, r = l + 1;
-      let m = i;
-      if (l < heap.length && heap[l].seq > heap[m].seq) m = l;
-      if (r < heap.length && heap[r].seq > heap[m].seq) m = r;
-      if (m === i) break;
-      [heap[m], heap[i]] = [heap[i], heap[m]];
+      let m = l < heap.length && heap[l].seq > last.seq ? l : -1;
+      if (r < heap.length && heap[r].seq > (m < 0 ? last.seq : heap[m].seq)) m = r;
+      if (m < 0) break;
+      heap[i] = heap[m];
       i = m;
     }
+    heap[i] = last;
   };
   let next = 0;
   for (let k = 0; k < points.length; k++) {

@@ -7,6 +7,8 @@ import { u64 } from "../util/bytes.ts";
 export interface ElfHeader {
   /** ET_EXEC (2) for a non-PIE executable, ET_DYN (3) for PIE executables and shared objects. */
   type: number;
+  /** e_machine: EM_X86_64 (62) or EM_AARCH64 (183) here. */
+  machine: number;
   phoff: number;
   shoff: number;
   phentsize: number;
@@ -18,6 +20,8 @@ export interface ElfHeader {
 }
 
 export const ELF_HEADER_SIZE = 64;
+export const EM_X86_64 = 62;
+export const EM_AARCH64 = 183;
 
 /** The file header at the start of `bytes`; undefined if they are not ELF64 little-endian. */
 export function parseElfHeader(bytes: Uint8Array): ElfHeader | undefined {
@@ -26,6 +30,7 @@ export function parseElfHeader(bytes: Uint8Array): ElfHeader | undefined {
   if (dv.getUint32(0, false) !== 0x7f454c46 || bytes[4] !== 2 || bytes[5] !== 1) return undefined;
   return {
     type: dv.getUint16(0x10, true),
+    machine: dv.getUint16(0x12, true),
     phoff: u64(dv, 0x20),
     shoff: u64(dv, 0x28),
     phentsize: dv.getUint16(0x36, true),

@@ -3,7 +3,7 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { basename } from "node:path";
 import { indexOf, u64 } from "../util/bytes.ts";
 import { bisect } from "../util/bisect.ts";
-import { ELF_HEADER_SIZE, parseElfHeader, parseProgramHeaders, parseSectionHeaders, type SectionHeader } from "./elf-header.ts";
+import { ELF_HEADER_SIZE, EM_AARCH64, parseElfHeader, parseProgramHeaders, parseSectionHeaders, type SectionHeader } from "./elf-header.ts";
 import { cached, cacheDir } from "./cache.ts";
 
 /** A function symbol of a module, in the module's own virtual addresses (what `nm`/`objdump` show). */
@@ -380,14 +380,18 @@ const v8Cache = new Map<string, ElfSymbol[]>();
  * stripped binary that embeds V8 (deno), from V8's own table of them: `Runtime::Function`
  * entries {id, type, name, entry, nargs, result_size}, 32 bytes each, whose name and entry
  * pointers are RELATIVE relocations in a PIE (plain pointers otherwise). Sizes come from the
- * code: up to the next 16-byte aligned function start (after int3 padding or at a
- * `push rbp; mov rbp, rsp` prologue). Empty for modules without V8 or on any doubt; cached.
+ * code: up to the next function start (x86_64: 16-byte aligned, after int3 padding or at a
+ * `push rbp; mov rbp, rsp` prologue; aarch64: see functionSizeA64). Empty for modules
+ * without V8 or on any doubt; cached.
  */
+/** Part of the cache key: a reader that finds more (aarch64 binaries, from 2) must not reuse an older reader's empty answer. */
+const V8_RUNTIME_READER = "3";
+
 export function v8RuntimeFunctions(path: string, dir = cacheDir()): ElfSymbol[] {
   let out = v8Cache.get(path);
   if (out) return out;
   // The same for every run of one binary: read once and kept in the user's cache (cache.ts).
-  out = cached(dir, "v8-runtime", path, "", () => {
+  out = cached(dir, "v8-runtime", path, V8_RUNTIME_READER, () => {
     let fd = -1;
     try {
       fd = openSync(path, "r");
@@ -416,6 +420,8 @@ function readV8Runtime(fd: number, fileSize: number): ElfSymbol[] {
   if (!shoff || shentsize < 64) return [];
   const secs = parseSectionHeaders(readAt(fd, shoff, shnum * shentsize, fileSize), shnum, shentsize);
   const SHF_ALLOC = 2, SHF_WRITE = 1, SHF_EXECINSTR = 4, SHT_PROGBITS = 1, SHT_RELA = 4;
+  const relative = h.machine === EM_AARCH64 ? 1027 /* R_AARCH64_RELATIVE */ : 8 /* R_X86_64_RELATIVE */;
+  const sizeOf = h.machine === EM_AARCH64 ? functionSizeA64 : functionSize;
   const fileOf = (vaddr: number): number | undefined => {
     for (const s of data.segments) if (vaddr >= s.vaddr && vaddr < s.vaddr + s.filesz) return vaddr - s.vaddr + s.offset;
     return undefined;
@@ -440,7 +446,7 @@ function readV8Runtime(fd: number, fileSize: number): ElfSymbol[] {
     if (s.type !== SHT_RELA || s.entsize !== 24 || s.size > 64 << 20) continue;
     const rv = new DataView(readAt(fd, s.offset, s.size, fileSize).buffer);
     for (let o = 0; o + 24 <= rv.byteLength; o += 24) {
-      if (rv.getUint32(o + 8, true) === 8 /* R_X86_64_RELATIVE */) rel.set(u64(rv, o), u64(rv, o + 16));
+      if (rv.getUint32(o + 8, true) === relative) rel.set(u64(rv, o), u64(rv, o + 16));
     }
   }
   const wordCache = new Map<number, DataView>();
@@ -504,7 +510,7 @@ function readV8Runtime(fd: number, fileSize: number): ElfSymbol[] {
   if (best.length < 50) return []; // not V8's table
   const out: ElfSymbol[] = [];
   for (const { name, entry } of best) {
-    const size = functionSize(fd, fileSize, fileOf(entry)!);
+    const size = sizeOf(fd, fileSize, fileOf(entry)!);
     if (size > 0) out.push({ name: `Runtime_${name}`, start: entry, size });
   }
   return out.sort((a, b) => a.start - b.start);
@@ -528,3 +534,30 @@ function functionSize(fd: number, fileSize: number, off: number): number {
   return 0;
 }
 
+
+/**
+ * aarch64: bytes from a function's start (file offset) to the next function start, 0 if none
+ * within 64 KB. A start is `paciasp`/`pacibsp`/`bti c` (nothing else emits them), or the frame
+ * record's store `stp x29, x30, [sp, #-n]!` or `sub sp, sp, #n` right after a word that ends a
+ * function (`ret`, a tail call `b`/`br`, a call `bl` to a function that does not return, or
+ * `nop`/zero/`udf` alignment padding, which is left out).
+ */
+function functionSizeA64(fd: number, fileSize: number, off: number): number {
+  const max = Math.min(65536, fileSize - off);
+  if (max <= 8) return 0;
+  const b = readAt(fd, off, max, fileSize);
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const entry = (w: number) => w === 0xd503233f || w === 0xd503237f || w === 0xd503245f || w === 0xd50324df;
+  const opens = (w: number) => ((w & 0xffc07fff) >>> 0) === 0xa9807bfd || ((w & 0xff8003ff) >>> 0) === 0xd10003ff;
+  const pads = (w: number) => w === 0xd503201f || ((w & 0xffff0000) >>> 0) === 0;
+  const ends = (w: number) =>
+    w === 0xd65f03c0 || w === 0xd65f0bff || w === 0xd65f0fff || ((w & 0x7c000000) >>> 0) === 0x14000000 || ((w & 0xfffffc1f) >>> 0) === 0xd61f0000 || pads(w);
+  for (let a = 8; a + 4 <= b.length; a += 4) {
+    const w = dv.getUint32(a, true);
+    if (!entry(w) && !(opens(w) && ends(dv.getUint32(a - 4, true)))) continue;
+    let end = a;
+    while (end > 4 && pads(dv.getUint32(end - 4, true))) end -= 4; // the padding is not the function's
+    return end;
+  }
+  return 0;
+}

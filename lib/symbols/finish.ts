@@ -72,6 +72,7 @@ export function finishLog(spool: string, o: FinishOptions = {}): FinishResult {
   const saved = JSON.parse(raw.meta.get(META.options) ?? "{}") as SymbolizeOptions;
   const naming = NAMING[raw.meta.get(META.runtime) ?? ""];
   const info = readAgentInfo(spool);
+  if (info.codeBlocks && info.codeBlockSource) raw.meta.set(META.interpreterNames, info.codeBlockSource);
   const pid = Number(raw.meta.get(META.pid));
   const source = naming && pid ? naming.source(pid, o.symbolDir, o.exited ?? false, info) : undefined;
   const lines = o.lines ?? saved.lines;

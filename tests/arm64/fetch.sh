@@ -17,7 +17,7 @@ fetch() { # fetch PACKAGE VERSION BINARY: prints the unpacked binary's path
   rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
   tgz=$(cd "$dir.tmp" && npm pack --silent "$pkg@$version" | tail -n 1)
   if [ -n "$want" ]; then
-    got="sha512-$(openssl dgst -sha512 -binary "$dir.tmp/$tgz" | base64 -w0)"
+    got=$(node -e 'process.stdout.write("sha512-" + require("crypto").createHash("sha512").update(require("fs").readFileSync(process.argv[1])).digest("base64"))' "$dir.tmp/$tgz")
     [ "$got" = "$want" ] || { echo "fetch.sh: $pkg@$version does not match package-lock.json's integrity" >&2; exit 2; }
   fi
   tar -xzf "$dir.tmp/$tgz" -C "$dir.tmp"

@@ -32,7 +32,10 @@ const qemu = process.env.VMPROF_ARM64_QEMU ?? "qemu-aarch64-static";
 const rt = { name: currentRuntime().name, execPath: arm64Runtime };
 const program = resolve(a.program);
 const work = mkdtempSync(join(tmpdir(), "vmprof-js-arm64-"));
-const symbols = symbolDir(rt.name);
+// Under this run's own folder: Deno's shared one is cleaned by every other run that starts,
+// which removes the perf map of a child that has ended before it is read (a slow emulated
+// run on a machine running other profiles loses that race).
+const symbols = symbolDir(rt.name, work);
 let status = 1;
 try {
   const spool = join(work, "raw.log");
@@ -71,7 +74,7 @@ try {
     console.error(`vmprof-js: ${result.samples} samples${named} written to ${a.output}`);
   }
 } finally {
-  rmSync(work, { recursive: true, force: true });
   symbols.remove(undefined);
+  rmSync(work, { recursive: true, force: true });
 }
 process.exit(status);

@@ -1,5 +1,5 @@
 // Runtime awareness on both runtimes: JIT tiers over time, the kind split, .ts files and
-// lines, --lines on a hot line, --memory on a growing program.
+// lines, --lines on a hot line, cold code in the interpreter, --memory on a growing program.
 import t from "tap";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -54,6 +54,21 @@ for (const runtime of ["deno", "bun"]) {
       // JSC's jitdump has no line tables: the log says so rather than guessing.
       t.equal(lines.length, 0, "no invented lines");
       t.match(linesKnown, /^0\//, `lines_known META (${linesKnown})`);
+    }
+  });
+
+  t.test(`${runtime}: cold code (functions run once, in the interpreter) is named`, async (t) => {
+    const log = join(tempDir(), "cold.log");
+    const r = await cli(runtime, ["-o", log, join(ROOT, "tests/fixtures/cold.ts")]);
+    t.equal(r.status, 0, "profiled", { stderr: r.stderr });
+    const d = await digest(runtime, log);
+    const self = (pick) => Object.entries(d.functions).filter(([n]) => pick(n)).reduce((a, [, f]) => a + f.self, 0);
+    const cold = self((n) => n.startsWith("cold_")), unnamed = self((n) => n === "(interpreter)");
+    t.ok(cold / d.samples > 0.08, `cold_* functions hold ${cold} of ${d.samples} samples`);
+    t.ok(unnamed / d.samples < 0.01, `unnamed interpreter frames: ${unnamed}`);
+    if (runtime === "bun") {
+      // Named from the process's memory at exit, not from a heap snapshot (code-block-memory.ts).
+      t.equal(d.meta["vmprof_js.interpreter_names"], "memory", "interpreter frames named from memory");
     }
   });
 

@@ -321,6 +321,35 @@ test("elf: V8's runtime functions are named in the stripped deno binary from V8'
   assert.equal(new NativeSymbolizer(maps).lookup(pc)!.symbol, undefined);
 });
 
+test("elf: V8's runtime functions are named in the arm64 deno binary too (aarch64 relocations and prologues)", () => {
+  // The arm64 group (tests/arm64/) fetches it and sets VMPROF_ARM64_DENO; elsewhere it may be absent.
+  const path = process.env.VMPROF_ARM64_DENO ?? "/tmp/vmprof-js-arm64/@deno+linux-arm64-glibc@2.9.6/package/deno";
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch {
+    skip(`no arm64 deno at ${path} (bash tests/arm64/fetch.sh)`);
+  }
+  const fns = v8RuntimeFunctions(path, mkdtempSync(join(tmpdir(), "vmprof-elf-cache-")));
+  assert.ok(fns.length > 500, `${fns.length} runtime functions`);
+  const names = new Set(fns.map((f) => f.name));
+  for (const n of ["Runtime_AllocateInYoungGeneration", "Runtime_AllocateInOldGeneration", "Runtime_StringAdd", "Runtime_StackGuard"]) {
+    assert.ok(names.has(n), n);
+  }
+  const text = ElfFile.open(path)!.segments.find((s) => s.exec)!;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let framed = 0;
+  for (let i = 0; i < fns.length; i++) {
+    const f = fns[i];
+    assert.ok(f.size > 0 && f.size < 65536 && f.size % 4 === 0, `${f.name} size ${f.size}`);
+    if (i > 0) assert.ok(fns[i - 1].start + fns[i - 1].size <= f.start, `${fns[i - 1].name} and ${f.name} do not overlap`);
+    const w = dv.getUint32(f.start - text.vaddr + text.offset, true);
+    // paciasp, bti c, stp x29, x30, [sp, #-n]!, sub sp, sp, #n
+    if (w === 0xd503233f || w === 0xd503245f || ((w & 0xffc07fff) >>> 0) === 0xa9807bfd || ((w & 0xff8003ff) >>> 0) === 0xd10003ff) framed++;
+  }
+  assert.ok(framed > fns.length * 0.9, `${framed} of ${fns.length} start with a prologue`);
+});
+
 test("elf: no V8 runtime table in bun or libc", () => {
   const maps = execMaps(readFileSync("/proc/self/maps", "utf8"));
   const libc = maps.find((m) => /\/libc[.-][^/]*so/.test(m.path));
