@@ -21,7 +21,10 @@ for (const [name, args] of TOOLS) {
     t.equal(r.status, 0, `deno ${name} passes`, { output: output.slice(-4000) });
     if (name.startsWith("publish")) {
       t.match(output, /Success Dry run complete/);
-      t.notMatch(output, /^(warning|error)/im, "no warnings (slow types are errors)");
+      t.notMatch(output, /^error/m, "no errors (slow types are errors)");
+      // lib/agent/bun.ts requires its sibling modules by a computed relative URL, Bun-only and
+      // resolvable without an import map: JSR warns that it cannot analyze it, and that is all.
+      t.notMatch(output, /^warning\[(?!unanalyzable-dynamic-import\])/m, "no other warnings");
     }
   });
 }
