@@ -5,7 +5,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from "node:net";
 import { readFileSync } from "node:fs";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { VmprofError } from "../errors.ts";
 import { parseLog } from "../format/reader.ts";
@@ -34,7 +33,7 @@ export interface RunningServer {
 
 const COOKIE = "vmprof_token";
 const ID = /^[0-9a-f]{16}$/;
-const LIST_DIR = fileURLToPath(new URL("./web/", import.meta.url));
+const LIST_URL = new URL("./web/", import.meta.url); // read when serving (webRoutes says so first if it is not a file:)
 const JSON_TYPE = "application/json; charset=utf-8";
 
 type Who = { id: number; name: string } | undefined;
@@ -48,7 +47,7 @@ export function isLoopback(host: string): boolean {
 function staticRoutes(): { list: Map<string, Route>; viewer: Map<string, Route> } {
   const viewer = webRoutes([]);
   for (const k of [...viewer.keys()]) if (k.startsWith("/data/")) viewer.delete(k);
-  const file = (name: string, type: string): Route => ({ type, body: readFileSync(LIST_DIR + name) });
+  const file = (name: string, type: string): Route => ({ type, body: readFileSync(new URL(name, LIST_URL)) });
   const list = new Map<string, Route>([
     ["/", file("list.html", "text/html; charset=utf-8")],
     ["/list.js", file("list.js", "text/javascript; charset=utf-8")],
