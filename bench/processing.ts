@@ -41,6 +41,7 @@ const USAGE = `usage: deno run -A bench/processing.ts [options]
   --json FILE          also write all measurements to FILE
   -h, --help           show this help`;
 
+
 interface Timing {
   parseMs: number;
   treeMs: number;

@@ -74,8 +74,7 @@ export async function profileProgram(a: ProfileArgs): Promise<ProfileRun> {
     let pusher: ContinuousPush | undefined;
     if (a.push && a.every) {
       const { ContinuousPush } = await import("../server/continuous.ts");
-      const name = async (copy: string) =>
-        (await naming).finishLog(copy, { symbolDir: symbols!.path, program, exited: false }).bytes;
+      const name = async (copy: string) => (await naming).finishLog(copy, { symbolDir: symbols!.path, program, exited: false }).bytes;
       pusher = new ContinuousPush(spool, pushTarget(a, rt.name), name, a.every);
     }
     const { code, signal, pid } = await running;
@@ -114,11 +113,7 @@ function agentModule(runtime: string): string {
   return url.protocol === "file:" ? fileURLToPath(url) : url.href;
 }
 
-function run(
-  cmd: string,
-  args: string[],
-  env: Record<string, string | undefined>,
-): Promise<{ code: number | null; signal: string | null; pid?: number }> {
+function run(cmd: string, args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; signal: string | null; pid?: number }> {
   return new Promise((done, fail) => {
     const child = spawn(cmd, args, { stdio: "inherit", env });
     const handlers = FORWARDED.map((s) => [s, () => child.kill(s)] as const);
@@ -178,14 +173,8 @@ export async function profileCommand(a: ProfileArgs): Promise<number> {
   let sent = true;
   if (a.webUrl || a.push) sent = await sendProfile(a, result, pusher);
   if (a.web) {
-    const [{ serveProfiles }, { parseLog }] = await Promise.all([
-      import("../server/viewer.ts"),
-      import("../format/reader.ts"),
-    ]);
-    await serveProfiles([{ label: basename(a.program), profile: parseLog(result.bytes) }], {
-      port: a.port,
-      open: a.open,
-    });
+    const [{ serveProfiles }, { parseLog }] = await Promise.all([import("../server/viewer.ts"), import("../format/reader.ts")]);
+    await serveProfiles([{ label: basename(a.program), profile: parseLog(result.bytes) }], { port: a.port, open: a.open });
   }
   return status === 0 && !sent ? 1 : status;
 }
@@ -234,12 +223,7 @@ async function sendProfile(a: ProfileArgs, result: FinishResult, pusher: Continu
         ]);
         const p = parseLog(result.bytes);
         const until = (p.endMicros ?? Date.now() * 1000) / 1e6;
-        await pushToPyroscope(
-          new Stats(p),
-          pushTarget(a, p.meta.get("runtime") ?? currentRuntime().name),
-          (p.startMicros ?? until * 1e6) / 1e6,
-          until,
-        );
+        await pushToPyroscope(new Stats(p), pushTarget(a, p.meta.get("runtime") ?? currentRuntime().name), (p.startMicros ?? until * 1e6) / 1e6, until);
         say(`pushed ${p.samples.length} samples to ${new URL(a.push).origin}`);
       }
     } catch (e) {

@@ -69,9 +69,7 @@ export function serveLocal(routes: Map<string, Route>, o: ServeOptions = {}): Pr
   });
   return new Promise((resolve, reject) => {
     server.once("error", (e: Error & { code?: string }) => {
-      const why = e.code === "EADDRINUSE"
-        ? `port ${port} is in use (pick another with --port, or 0 for any)`
-        : e.message;
+      const why = e.code === "EADDRINUSE" ? `port ${port} is in use (pick another with --port, or 0 for any)` : e.message;
       reject(new VmprofError("IO", `cannot serve on ${HOST}:${port}: ${why}`));
     });
     server.listen(port, HOST, () => {
@@ -90,13 +88,7 @@ export function serveLocal(routes: Map<string, Route>, o: ServeOptions = {}): Pr
   });
 }
 
-function send(
-  res: ServerResponse,
-  status: number,
-  type: string,
-  body: string | Uint8Array | undefined,
-  length?: number,
-) {
+function send(res: ServerResponse, status: number, type: string, body: string | Uint8Array | undefined, length?: number) {
   res.statusCode = status;
   for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
   res.setHeader("Content-Type", type);

@@ -58,9 +58,7 @@ export function parseMaps(text: string | undefined): NativeMapping[] {
 
 export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = {}): SymbolizeResult {
   // V8's runtime-function table names the allocation slow paths that run its GC.
-  const natives = new NativeSymbolizer(parseMaps(raw.meta.get(META.maps)), {
-    v8Runtime: o.v8Runtime ?? raw.meta.get(META.runtime) === "deno",
-  });
+  const natives = new NativeSymbolizer(parseMaps(raw.meta.get(META.maps)), { v8Runtime: o.v8Runtime ?? raw.meta.get(META.runtime) === "deno" });
   const keys = new FrameKeys(index, natives, o);
   const namer: SampleNamer = {
     index,
@@ -201,11 +199,7 @@ function gcClassifier(
 ): (s: Sample) => boolean {
   const lookup = gcPcLookup(index, natives);
   const gcPcs = learnGcPcs(
-    raw.samples.map((x) => ({
-      stack: x.stack,
-      threadName: threads.names.get(x.thread),
-      jsThread: threads.isJs(x.thread),
-    })),
+    raw.samples.map((x) => ({ stack: x.stack, threadName: threads.names.get(x.thread), jsThread: threads.isJs(x.thread) })),
     lookup,
   );
   return (s) => classifyGc(s.stack, lookup, { threadName: threads.names.get(s.thread), gcPcs }) === "gc";
@@ -224,12 +218,7 @@ function writeNamedLog(raw: Profile, o: SymbolizeOptions, keys: FrameKeys, sampl
   w.meta(META.tiers, JSON.stringify(keys.tierOfKey));
   w.meta(META.activities, samples.map((s) => s.activity).join(""));
   // Lines come from optimized code's line tables only: say for how many samples.
-  if (o.lines) {
-    w.meta(
-      META.linesKnown,
-      `${samples.filter((s) => s.lines[s.lines.length - 1] > 0).length}/${samples.length}`,
-    );
-  }
+  if (o.lines) w.meta(META.linesKnown, `${samples.filter((s) => s.lines[s.lines.length - 1] > 0).length}/${samples.length}`);
   const memory = (flags & Flag.MEMORY) !== 0;
   for (const s of samples) {
     w.sample(s.stack, s.thread, memory ? s.rss : undefined, o.lines ? s.lines : undefined);
