@@ -78,7 +78,8 @@ async function packagedLibrary(platform: string): Promise<string | undefined> {
   }
 }
 
-const PACKAGED = await packagedLibrary(PLATFORM);
+// The override wins anyway (the CLI hands its child the library it found): no lookup then.
+const PACKAGED = process.env.VMPROF_LIB ? undefined : await packagedLibrary(PLATFORM);
 
 /** The library's path on this machine, or a VmprofError saying why there is none. */
 export function findLibrary(): string {
