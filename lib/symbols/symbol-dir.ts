@@ -5,7 +5,8 @@
 // that made the cache, so a fresh folder each run made every profiled run compile the whole
 // program again (TypeScript checker: ~0.2 s more of the user's wait; docs/SYMBOLS.md §7). The
 // files in it are named by pid (perf-<pid>.map, jit-<pid>.dump): a run removes its own, and
-// the files of processes that no longer exist (a CLI killed with SIGKILL) at the next start.
+// the files of processes that no longer exist (a CLI killed with SIGKILL) at a later start,
+// once they are ten minutes old (a CLI may still be reading a child's that has just ended).
 // Bun gets a fresh folder per run, removed whole: JSC keeps no code cache to lose. Its name
 // holds the CLI's pid, so that the folder of a CLI killed with SIGKILL goes at the next start.
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
@@ -57,6 +58,8 @@ function alive(pid: number): boolean {
 
 const FRESH_FOLDER = /^vmprof-js-sym-(?:(\d+)-)?[A-Za-z0-9]{6}$/;
 const HOUR_MS = 3600_000;
+/** How old a dead process's symbol file must be before another run removes it. */
+export const LEFTOVER_MS = 10 * 60_000;
 
 /** Fresh folders of CLIs that are gone (and, from versions that put no pid in the name, old ones). */
 function removeOrphanFolders(dir: string): void {
@@ -90,10 +93,18 @@ export function symbolDir(runtime: "deno" | "bun", dir = base()): SymbolDir {
     const path = mkdtempSync(join(dir, `vmprof-js-sym-${process.pid}-`));
     return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
   }
-  // Leftovers of runs whose process is gone.
+  // Leftovers of runs whose process is gone, once they are old: a child that has just ended
+  // leaves its map for its CLI to read, and that CLI may still be naming (two profiled runs at
+  // once: the second's start removed the first's map before it was read, 0% named).
+  const now = Date.now();
   for (const f of readdirSync(stable)) {
     const m = PID_FILE.exec(f);
-    if (m && !alive(Number(m[1]))) rmSync(join(stable, f), { force: true });
+    if (!m || alive(Number(m[1]))) continue;
+    try {
+      if (now - statSync(join(stable, f)).mtimeMs > LEFTOVER_MS) rmSync(join(stable, f), { force: true });
+    } catch {
+      // removed meanwhile
+    }
   }
   return {
     path: stable,

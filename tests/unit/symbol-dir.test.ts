@@ -2,12 +2,12 @@
 // Deno's folder is the same every run (its path is a V8 flag) and private, a run removes its
 // own files and those of processes that are gone; Bun's is fresh, and orphans are removed.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { test } from "../harness.ts";
-import { symbolDir } from "../../lib/symbols/symbol-dir.ts";
+import { LEFTOVER_MS, symbolDir } from "../../lib/symbols/symbol-dir.ts";
 
 const GONE = 999_999_999; // above any pid_max: no such process
 
@@ -18,10 +18,14 @@ test("deno: one private folder for every run; a run removes its own files and th
     assert.equal(symbolDir("deno", base).path, a.path, "the same folder (so V8's flags are the same)");
     assert.equal(statSync(a.path).mode & 0o777, 0o700);
     writeFileSync(join(a.path, `perf-${GONE}.map`), "");
+    const old = (Date.now() - LEFTOVER_MS - 60_000) / 1000;
+    utimesSync(join(a.path, `perf-${GONE}.map`), old, old); // a dead process's, long ago: removed
+    writeFileSync(join(a.path, `perf-${GONE - 1}.map`), ""); // a dead process's, just now: its CLI may be reading it
     writeFileSync(join(a.path, `perf-${process.pid}.map`), ""); // a live process's: kept
     writeFileSync(join(a.path, "perf-4242.map.unrelated"), "");
     const b = symbolDir("deno", base);
-    assert.deepEqual(readdirSync(b.path).sort(), [`perf-${process.pid}.map`, "perf-4242.map.unrelated"].sort());
+    assert.deepEqual(readdirSync(b.path).sort(), [`perf-${GONE - 1}.map`, `perf-${process.pid}.map`, "perf-4242.map.unrelated"].sort());
+    rmSync(join(b.path, `perf-${GONE - 1}.map`));
     writeFileSync(join(b.path, `jit-${process.pid}.dump`), "");
     b.remove(process.pid);
     assert.deepEqual(readdirSync(b.path), ["perf-4242.map.unrelated"]);
