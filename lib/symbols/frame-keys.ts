@@ -41,6 +41,8 @@ export interface FrameKeyOptions {
   native?: boolean;
   /** Names for tagged interpreter frames (LLINT_TAG + id). */
   interpreterNames?: Map<number, CodeRange>;
+  /** The profiler's own code (its agent): the keys of such ranges are collected in `ownKeys`. */
+  isOwnCode?: (r: CodeRange) => boolean;
 }
 
 /** Assigns keys to frames and collects the names the named log's symbol records carry. */
@@ -51,6 +53,8 @@ export class FrameKeys {
   readonly nativeNames = new Map<number, string>();
   /** Key → JIT tier (META vmprof_js.tiers). */
   readonly tierOfKey: Record<number, string> = {};
+  /** Keys of functions in the profiler's own files (FrameKeyOptions.isOwnFile). */
+  readonly ownKeys = new Set<number>();
   private readonly keyOfFunction = new Map<string, number>(); // name + tier → key
   private readonly keyOfPc = new Map<number, number>(); // raw frame → key (0: folded away)
 
@@ -76,6 +80,7 @@ export class FrameKeys {
       this.keyOfFunction.set(identity, key);
       this.names.set(key, name);
       if (r.tier) this.tierOfKey[key] = r.tier;
+      if (this.o.isOwnCode?.(r)) this.ownKeys.add(key);
     }
     return key;
   }
