@@ -1,7 +1,7 @@
 // vmprof-js command line: `cli.ts [options] PROGRAM args` profiles a program; subcommands
 // (`show`, ...) work on saved logs. Each subcommand lives in lib/commands/.
 import process from "node:process";
-import { isVmprofError } from "./lib/errors.ts";
+import { EXIT_STATUS, isVmprofError } from "./lib/errors.ts";
 import { parseProfileArgs, PROFILE_USAGE } from "./lib/commands/profile-args.ts";
 import { type Command, say } from "./lib/commands/command.ts";
 
@@ -47,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (!isVmprofError(e)) throw e;
     say(e.message);
-    return e.code === "BAD_OPTION" || e.code === "NO_PROGRAM" ? 2 : 1;
+    return EXIT_STATUS[e.code];
   }
 }
 

@@ -1,9 +1,9 @@
 // `cli.ts [options] PROGRAM args`: runs PROGRAM in a child process of the same runtime, with
 // the flags that name JIT code and our agent preloaded; forwards signals; then names the
 // frames and saves the log (-o) or prints a summary. Exits with the program's status.
-import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, constants as fsConstants, copyFileSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { constants, tmpdir } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { spawn } from "node:child_process";
 import { VmprofError } from "../errors.ts";
@@ -32,9 +32,12 @@ export interface ProfileRun {
 /** Profiles the program; writes nothing to the terminal but the program's own output. */
 export async function profileProgram(a: ProfileArgs): Promise<ProfileRun> {
   const program = resolve(a.program);
-  if (!existsSync(program) || !statSync(program).isFile()) {
-    throw new VmprofError("NO_PROGRAM", `cannot find the program to profile: ${a.program}`);
+  if (!existsSync(program)) throw new VmprofError("NO_PROGRAM", `cannot find the program to profile: ${a.program}`);
+  if (!statSync(program).isFile()) {
+    const what = statSync(program).isDirectory() ? "a directory" : "not a regular file";
+    throw new VmprofError("NO_PROGRAM", `the program to profile is ${what}: ${a.program}`);
   }
+  if (a.output !== undefined) checkWritable(a.output); // before the program runs, not after
   locateLibrary(process.env, PROJECT_DIR, existsSync); // fail before starting the program
   const rt = currentRuntime();
   const work = mkdtempSync(join(tmpdir(), "vmprof-js-"));
@@ -97,14 +100,39 @@ function run(cmd: string, args: string[], env: Record<string, string | undefined
   });
 }
 
-/** Saves the log to `path`; if that fails, saves it elsewhere and says where. */
+/** An IO error now, before the program runs, when -o names a file that cannot be written. */
+function checkWritable(path: string): void {
+  const dir = dirname(resolve(path));
+  try {
+    if (existsSync(path) && statSync(path).isDirectory()) throw new Error("it is a directory");
+    accessSync(existsSync(path) ? path : dir, fsConstants.W_OK);
+  } catch (e) {
+    const why = (e as { code?: string }).code === "ENOENT" ? `no folder ${dir}` : (e as Error).message;
+    throw new VmprofError("IO", `cannot write the log to ${path} (${why})`);
+  }
+}
+
+/**
+ * Saves the log to `path`; if that fails (a full disk), saves it in the temporary folder or
+ * the current one and says where. The samples are lost only when no place takes them.
+ */
 export function saveLog(path: string, bytes: Uint8Array): void {
   try {
     writeFileSync(path, bytes);
   } catch (e) {
-    const keep = join(tmpdir(), `vmprof-js-${Date.now()}.log`);
-    writeFileSync(keep, bytes);
-    throw new VmprofError("IO", `cannot write ${path} (${(e as Error).message}); the profile was saved to ${keep}`);
+    const why = (e as Error).message;
+    rmSync(path, { force: true }); // a partial file is not a profile
+    for (const place of [tmpdir(), process.cwd()]) {
+      const keep = join(place, `vmprof-js-${process.pid}-${Date.now()}.log`);
+      try {
+        writeFileSync(keep, bytes, { mode: 0o600 });
+      } catch {
+        rmSync(keep, { force: true });
+        continue;
+      }
+      throw new VmprofError("IO", `cannot write ${path} (${why}); the profile was saved to ${keep}`);
+    }
+    throw new VmprofError("IO", `cannot write ${path} (${why}), nor a copy in ${tmpdir()} or ${process.cwd()}`);
   }
 }
 
