@@ -13,6 +13,11 @@ pub fn build(b: *std.Build) void {
     // signal stacks the runtimes install (it crashes at once), and asserts stay on.
     const optimize = b.option(std.builtin.OptimizeMode, "optimize", "Optimization mode (default ReleaseSafe)") orelse .ReleaseSafe;
 
+    // The ring's size: tests/runtime/faults.test.mjs builds a 2-slot ring to see drops counted.
+    const ring_slots = b.option(u32, "ring-slots", "Slots in the sample ring, a power of two (default 512)") orelse 512;
+    const options = b.addOptions();
+    options.addOption(u32, "ring_slots", ring_slots);
+
     const mod = b.createModule(.{
         .root_source_file = b.path("zig/root.zig"),
         .target = target,
@@ -21,6 +26,7 @@ pub fn build(b: *std.Build) void {
         // The handler walks frame pointers; keep our own frames walkable too.
         .omit_frame_pointer = false,
     });
+    mod.addOptions("build_options", options);
     const lib = b.addLibrary(.{ .name = "vmprof", .linkage = .dynamic, .root_module = mod });
     b.installArtifact(lib);
 

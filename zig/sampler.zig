@@ -127,7 +127,10 @@ comptime {
 // ---------------------------------------------------------------- state
 
 const max_threads = 256;
-const ring_slots = 512; // 4 MiB of 8 KiB slots
+const ring_slots: usize = @import("build_options").ring_slots; // 512 by default: 4 MiB of 8 KiB slots
+comptime {
+    assert(ring_slots >= 2 and std.math.isPowerOfTwo(ring_slots));
+}
 const flush_interval_ns = 10 * std.time.ns_per_ms;
 const scan_every_ticks = 5; // look for new threads every 50 ms
 // Records are drained from the ring every tick but written every 50 ms (or when the buffer is
