@@ -258,7 +258,10 @@ fn onSignal(sig: i32, info: *const posix.siginfo_t, ctx: ?*anyopaque) callconv(.
         .llint_offset = config.llint_offset,
         .program_text = program_text[0..program_text_len],
     };
-    if (cx.hi == 0) t.seen_sp.store(regs.sp, .release); // for the flusher to look up
+    // For the flusher to look up: a thread without bounds yet, or one whose stack grew below
+    // the bounds read when it was registered (the main thread's stack grows on demand: a deep
+    // recursion runs below them, and every sample there kept only its leaf).
+    if (cx.hi == 0 or regs.sp < cx.lo) t.seen_sp.store(regs.sp, .release);
     // The walk reads what the interrupted code could read (pkeys.zig): widen the PKRU the
     // kernel gave this handler for the reads, and put it back before anything else runs.
     const saved_pkru = pkeys.widenReads();
@@ -490,16 +493,28 @@ fn scanThreads() void {
     procfs.forEachThread({}, visitThread);
 }
 
-/// Flusher: look up the stack range of threads whose handler reported an sp.
+/// Flusher: look up the stack range of threads whose handler reported an sp: threads without
+/// bounds, and threads whose sp is below their bounds. The latter get a lower `lo` only when
+/// the sp lies in the same mapping as their stack, grown (the same top `hi`): an sp on another
+/// stack (a signal stack, a fiber's) keeps the bounds, and its samples keep only their leaf.
 fn resolveBounds() void {
     const n = n_threads.load(.acquire);
     for (threads[0..n]) |*t| {
-        if (t.stack_hi.load(.acquire) != 0) continue;
         const sp = t.seen_sp.load(.acquire);
         if (sp == 0) continue;
-        if (procfs.mappingContaining(sp)) |r| {
-            t.stack_lo.store(r.lo, .release);
-            t.stack_hi.store(r.hi, .release);
+        const hi = t.stack_hi.load(.acquire);
+        if (hi != 0 and sp >= t.stack_lo.load(.acquire)) continue;
+        const found = procfs.mappingContaining(sp);
+        if (hi == 0) {
+            if (found) |r| {
+                t.stack_lo.store(r.lo, .release);
+                t.stack_hi.store(r.hi, .release);
+            }
+            continue;
+        }
+        t.seen_sp.store(0, .release); // looked at: the handler reports again if it is still below
+        if (found) |r| {
+            if (r.hi == hi and r.lo < t.stack_lo.load(.acquire)) t.stack_lo.store(r.lo, .release);
         }
     }
 }
@@ -528,11 +543,13 @@ fn writeOut() void {
 fn drain(rss_kb: ?u64) void {
     while (ring.peek()) |slot| {
         const frames = slot.frames[0..slot.depth];
-        const size = record.stackSize(frames.len, rss_kb != null);
+        // A stack cut at max_depth gets one more, outermost frame: the mark that outer frames are missing.
+        const truncated = slot.flags & ring_mod.SlotFlags.truncated != 0;
+        const size = record.stackSize(frames.len + @intFromBool(truncated), rss_kb != null);
         var k: u32 = 0;
         while (k < slot.weight) : (k += 1) {
             if (out.free() < size) writeOut();
-            record.writeStack(&out, frames, slot.tid, rss_kb);
+            record.writeStack(&out, frames, slot.tid, rss_kb, truncated);
         }
         bump(&stats.records, slot.weight);
         ring.release(slot);

@@ -150,7 +150,7 @@ export function nameSample(s: Sample, n: SampleNamer, gc: boolean): NamedSample 
     let key = n.keys.keyOf(pc);
     if (key === SYNTHETIC.interpreter && !hasJs && n.topLevel) key = n.keys.jsKey(n.topLevel);
     if (key === 0) continue;
-    if (key % 2 === 0 && key !== SYNTHETIC.unknownJit && key !== SYNTHETIC.interpreter) hasJs = true;
+    if (key % 2 === 0 && key !== SYNTHETIC.unknownJit && key !== SYNTHETIC.interpreter && key !== SYNTHETIC.truncated) hasJs = true;
     const inner = key % 2 === 0 && pc < LLINT_TAG ? n.inline?.at(pc, i === s.stack.length - 1) : null;
     stack.push(key);
     lines.push(inner ? inner[0].line : 0);
