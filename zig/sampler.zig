@@ -286,7 +286,19 @@ fn monotonicNs() u64 {
     return @as(u64, @intCast(ts.sec)) * std.time.ns_per_s + @as(u64, @intCast(ts.nsec));
 }
 
+/// The siginfo of each signal being passed on by chain(), one slot per thread doing so.
+var chaining: [16]std.atomic.Value(usize) = @splat(.init(0));
+
 fn chain(sig: i32, info: *const posix.siginfo_t, ctx: ?*anyopaque) void {
+    // A handler that itself chains to the one it replaced (Deno's signal listeners do), put
+    // before ours and then under ours again by reclaimHandler, makes a cycle: theirs calls us
+    // with the same siginfo. Each signal is passed on once; a second arrival ends the cycle.
+    const key = @intFromPtr(info);
+    for (&chaining) |*c| if (c.load(.acquire) == key) return;
+    const slot = for (&chaining) |*c| {
+        if (c.cmpxchgStrong(0, key, .acq_rel, .acquire) == null) break c;
+    } else return; // 16 threads passing signals on at once: drop this one rather than risk a cycle
+    defer slot.store(0, .release);
     bump(&stats.foreign, 1);
     const prev = previous_action;
     if (prev.flags & posix.SA.SIGINFO != 0) {
@@ -314,6 +326,26 @@ fn installHandler() Result {
     posix.sigaction(posix.SIG.PROF, &act, null);
     handler_installed = true;
     return .ok;
+}
+
+/// Times the flusher found another SIGPROF handler in place of ours and put ours back.
+var handler_reclaims: u64 = 0;
+
+/// Flusher, every tick: a program that installs a SIGPROF handler of its own after ours (Bun's
+/// process.on("SIGPROF"), V8's inspector profiler) would get our timers' signals, and the
+/// sampler none (Bun: a handler counted 79 signals where the program sent 20, and the profile
+/// had 0 samples). Ours goes back in, chaining every signal that is not our timers' to theirs:
+/// both keep working, but for the signals of at most one tick (10 ms).
+fn reclaimHandler() void {
+    var current: posix.Sigaction = undefined;
+    posix.sigaction(posix.SIG.PROF, null, &current);
+    if (current.flags & posix.SA.SIGINFO != 0 and current.handler.sigaction == &onSignal) return;
+    lock.lock();
+    defer lock.unlock();
+    if (!enabled.load(.acquire)) return;
+    // Our handler is not installed, so none of its runs reads previous_action while it changes.
+    _ = installHandler();
+    handler_reclaims += 1;
 }
 
 /// Puts the previous SIGPROF action back (SIG_IGN instead of SIG_DFL: a signal may still be
@@ -569,6 +601,7 @@ fn flusherMain() void {
         drain(rss);
         if (out.len > 0 and (stopping or tick % write_every_ticks == 0 or out.len >= out.bytes.len / 2)) writeOut();
         resolveBounds();
+        if (!stopping) reclaimHandler();
         recordFlusherCpu();
         if (stopping) break;
         if (tick % scan_every_ticks == 0) scanThreads();
@@ -685,6 +718,8 @@ fn writeClosingRecords() void {
     appendMeta("truncated", truncated);
     const cost = std.fmt.bufPrint(&num, "{d} {d}", .{ stats.handler_ns, stats.flusher_ns }) catch unreachable;
     appendMeta("sampler_cost_ns", cost); // time in the handler, flusher thread CPU
+    const reclaims = std.fmt.bufPrint(&num, "{d}", .{handler_reclaims}) catch unreachable;
+    appendMeta("sigprof_reclaimed", reclaims); // reclaimHandler: another handler had replaced ours
     const n = n_threads.load(.acquire);
     var key_buf: [32]u8 = undefined;
     for (threads[0..n], 0..) |*t, i| {
