@@ -103,6 +103,7 @@ export const META = {
   maps: "maps", // /proc/self/maps lines of executable file mappings (raw log only)
   // Written by the namer (lib/symbols/symbolize.ts).
   namedSamples: "named_samples",
+  incomplete: "vmprof_js.incomplete", // why the raw log had no trailer (the process was killed), if it had none
   ownSamples: "vmprof_js.own_samples", // samples of the profiler's own agent, dropped (symbolize.ts ownFile)
   tiers: "vmprof_js.tiers", // JSON {key: tier}
   activities: "vmprof_js.kinds", // one ACTIVITY_LETTER per sample, in sample order (the key keeps its first name)

@@ -1,7 +1,7 @@
 // `cli.ts [options] PROGRAM args`: runs PROGRAM in a child process of the same runtime, with
 // the flags that name JIT code and our agent preloaded; forwards signals; then names the
 // frames and saves the log (-o) or prints a summary. Exits with the program's status.
-import { accessSync, constants as fsConstants, copyFileSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, constants as fsConstants, copyFileSync, existsSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { constants, tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import process from "node:process";
@@ -13,7 +13,7 @@ import { locateLibrary } from "../ffi/locate.ts";
 import { childCommand, currentRuntime } from "../runtime.ts";
 import { AGENT_ENV, type AgentSettings } from "../agent/start.ts";
 import type { FinishResult } from "../symbols/finish.ts";
-import { type SymbolDir, symbolDir } from "../symbols/symbol-dir.ts";
+import { type SymbolDir, symbolDir, workDir } from "../symbols/symbol-dir.ts";
 import { say } from "./command.ts";
 
 const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
@@ -40,7 +40,7 @@ export async function profileProgram(a: ProfileArgs): Promise<ProfileRun> {
   if (a.output !== undefined) checkWritable(a.output); // before the program runs, not after
   locateLibrary(process.env, PROJECT_DIR, existsSync); // fail before starting the program
   const rt = currentRuntime();
-  const work = mkdtempSync(join(tmpdir(), "vmprof-js-"));
+  const work = workDir();
   let symbols: SymbolDir | undefined;
   let childPid: number | undefined;
   try {

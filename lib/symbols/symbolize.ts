@@ -244,6 +244,10 @@ function writeNamedLog(raw: Profile, o: SymbolizeOptions, keys: FrameKeys, sampl
   for (const [k, v] of raw.meta) if (k !== META.maps) w.meta(k, v);
   w.meta(META.namedSamples, String(named));
   w.meta(META.ownSamples, String(own));
+  if (!raw.complete) {
+    const cut = raw.truncatedBytes > 0 ? `; ${raw.truncatedBytes} bytes of a record cut short were dropped` : "";
+    w.meta(META.incomplete, `the profiled process ended without finishing its log (killed?)${cut}`);
+  }
   w.meta(META.tiers, JSON.stringify(keys.tierOfKey));
   w.meta(META.activities, samples.map((s) => s.activity).join(""));
   // Lines come from optimized code's line tables only: say for how many samples.
