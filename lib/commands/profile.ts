@@ -76,8 +76,12 @@ export async function profileProgram(a: ProfileArgs): Promise<ProfileRun> {
       result = finishLog(spool, { symbolDir: symbols.path, program, exited: true });
     } catch (e) {
       // Never lose the samples: keep the raw log (readable by `show`, addresses unnamed).
-      const keep = join(tmpdir(), `vmprof-js-raw-${Date.now()}.log`);
-      copyFileSync(spool, keep);
+      const keep = join(tmpdir(), `vmprof-js-raw-${process.pid}-${Date.now()}.log`);
+      try {
+        copyFileSync(spool, keep);
+      } catch (c) {
+        throw new VmprofError("IO", `cannot name the frames (${(e as Error).message}), nor keep the raw log (${(c as Error).message})`);
+      }
       throw new VmprofError("IO", `cannot name the frames (${(e as Error).message}); the raw log was kept at ${keep}`);
     }
     return { status, result, finishMs: performance.now() - finishing };
