@@ -3,13 +3,13 @@
 // (its files removed at the next start), a full disk (the log saved elsewhere, the path said),
 // a ring too small (drops counted, nothing blocks), stacks deeper than the sampler's limit (cut
 // and marked), 10 kHz sampling, a program with its own SIGPROF handler or node:inspector's
-// profiler, a program that starts other Deno/Bun processes; and no frame of the agent in a
+// profiler or --cpu-prof, a program that starts other Deno/Bun processes; and no frame of the agent in a
 // profile. FAULTS_SECONDS=60 makes the 10 kHz run a minute long (default 3 s).
 import t from "tap";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cli, cliAsync, descendants, digest, ROOT, run, tempDir, waitForOutput } from "../helpers.mjs";
+import { BUN, cli, cliAsync, DENO, descendants, digest, ROOT, run, tempDir, waitForOutput } from "../helpers.mjs";
 
 const SECONDS = Number(process.env.FAULTS_SECONDS ?? 3);
 t.setTimeout(240_000 + SECONDS * 4_000); // ~90 s on 2 cores (the tiny-ring build ~15 s of it)
@@ -161,6 +161,23 @@ for (const runtime of RUNTIMES) {
     t.equal(r.stdout, "inspector profile: nodes, samples\n", "the program's own profile works");
     const d = await digest(runtime, log);
     t.ok(d.samples >= 50, `ours has samples too (${d.samples})`);
+  });
+
+  t.test(`${runtime}: --cpu-prof at the same time (the library API in a program run with it): both profiles`, async (t) => {
+    const dir = tempDir();
+    const log = join(dir, "api.log");
+    const user = fixture("api-user.ts");
+    const [cmd, args, env] = runtime === "deno"
+      ? [DENO, ["run", "-A", "--cpu-prof", `--cpu-prof-dir=${dir}`, "--v8-flags=--perf-basic-prof,--interpreted-frames-native-stack,--logfile=/dev/null", user, log], {}]
+      : [BUN, ["--cpu-prof", `--cpu-prof-dir=${dir}`, user, log], { BUN_JSC_useJITDump: "1", BUN_JSC_jitDumpDirectory: dir }];
+    const r = await run(cmd, args, { cwd: dir, env: { ...process.env, ...env } });
+    t.equal(r.status, 0, "status 0", { stderr: r.stderr });
+    const out = JSON.parse(r.stdout.trim().split("\n").pop());
+    t.ok(out.samples >= 100 && out.fibNode >= 0.8 * out.samples, `ours: ${out.samples} samples, fib in ${out.fibNode}`);
+    const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
+    t.ok(file, "the runtime's .cpuprofile is written");
+    const cp = JSON.parse(readFileSync(join(dir, file), "utf8"));
+    t.ok(cp.nodes.length > 1 && cp.samples.length > 100, `and has its samples (${cp.samples.length})`);
   });
 
   t.test(`${runtime}: a program that starts other ${runtime} processes: they run unharmed`, async (t) => {
