@@ -15,6 +15,11 @@ pub fn build(b: *std.Build) void {
     // -Dstrip drops debug info and the local symbol table (the packaged libraries: 2.2 MB -> ~0.2 MB).
     const strip = b.option(bool, "strip", "Strip debug info (default false)");
 
+    // The ring's size: tests/runtime/faults.test.mjs builds a 2-slot ring to see drops counted.
+    const ring_slots = b.option(u32, "ring-slots", "Slots in the sample ring, a power of two (default 512)") orelse 512;
+    const options = b.addOptions();
+    options.addOption(u32, "ring_slots", ring_slots);
+
     const mod = b.createModule(.{
         .root_source_file = b.path("zig/root.zig"),
         .target = target,
@@ -24,6 +29,7 @@ pub fn build(b: *std.Build) void {
         .omit_frame_pointer = false,
         .strip = strip,
     });
+    mod.addOptions("build_options", options);
     const lib = b.addLibrary(.{ .name = "vmprof", .linkage = .dynamic, .root_module = mod });
     b.installArtifact(lib);
 

@@ -3,7 +3,7 @@
 import process from "node:process";
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { isVmprofError } from "./lib/errors.ts";
+import { EXIT_STATUS, isVmprofError } from "./lib/errors.ts";
 import { parseProfileArgs, PROFILE_USAGE } from "./lib/commands/profile-args.ts";
 import { type Command, say } from "./lib/commands/command.ts";
 
@@ -60,7 +60,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (!isVmprofError(e)) throw e;
     say(e.message);
-    return e.code === "BAD_OPTION" || e.code === "NO_PROGRAM" ? 2 : 1;
+    return EXIT_STATUS[e.code];
   }
 }
 

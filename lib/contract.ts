@@ -12,6 +12,7 @@
 //   SAMPLER_FLAGS      ↔ sampler.Flags
 //   SAMPLER_RESULTS    ↔ sampler.Result (index = result code)
 //   LLINT_TAG, SP_TAG  ↔ sampler.llint_tag, sampler.sp_word_tag
+//   TRUNCATED_FRAME    ↔ record.truncated_frame
 //   META.dropped, META.truncated, META.samplerCostNs, META.threadPrefix, META.maps
 //                      ↔ the keys sampler.writeClosingRecords writes
 // tests/unit/ffi.test.ts checks the Config offsets against those zig/sampler.zig asserts, and the
@@ -71,6 +72,11 @@ export const LLINT_TAG = 2 ** 52;
  * without a frame's return address, or just data; the namer decides (sampler.sp_word_tag).
  */
 export const SP_TAG = 2 ** 51;
+/**
+ * The outermost raw frame of a stack the sampler cut at its maximum depth (1021 frames): the
+ * frames beyond were not recorded (record.truncated_frame). Named "(truncated stack)".
+ */
+export const TRUNCATED_FRAME = 2 ** 50;
 
 // ------------------------------------------------------------------ META keys
 
@@ -97,6 +103,8 @@ export const META = {
   maps: "maps", // /proc/self/maps lines of executable file mappings (raw log only)
   // Written by the namer (lib/symbols/symbolize.ts).
   namedSamples: "named_samples",
+  incomplete: "vmprof_js.incomplete", // why the raw log had no trailer (the process was killed), if it had none
+  ownSamples: "vmprof_js.own_samples", // samples of the profiler's own agent, dropped (symbolize.ts ownFile)
   tiers: "vmprof_js.tiers", // JSON {key: tier}
   activities: "vmprof_js.kinds", // one ACTIVITY_LETTER per sample, in sample order (the key keeps its first name)
   linesKnown: "lines_known", // "<samples whose leaf has a line>/<samples>" (--lines)

@@ -22,6 +22,23 @@ export class VmprofError extends Error {
   }
 }
 
+/**
+ * The CLI's exit status for each kind of failure (sysexits.h numbers where one fits), so a
+ * script can tell a usage mistake from a damaged log or a full disk. README "Exit statuses".
+ * A profiled program's own status is passed through unchanged.
+ */
+export const EXIT_STATUS: Record<ErrorCode, number> = {
+  BAD_OPTION: 2, // usage: a wrong option, value, config key, or no program given
+  BAD_LOG: 65, // EX_DATAERR: the input is not a profile, or is damaged
+  NO_PROGRAM: 66, // EX_NOINPUT: the program to profile is missing or not a file
+  NO_LIBRARY: 69, // EX_UNAVAILABLE: the native library is not built
+  ALREADY_ENABLED: 70, // EX_SOFTWARE: the library API used out of order (not reachable from the CLI)
+  NOT_ENABLED: 70,
+  NATIVE: 71, // EX_OSERR: the sampler's system calls failed
+  IO: 74, // EX_IOERR: a file cannot be read or written
+  NO_SYMBOLS: 78, // EX_CONFIG: the runtime lacks the flags that name JIT code
+};
+
 /** True if `e` is a VmprofError (with the given code, when one is given). */
 export function isVmprofError(e: unknown, code?: ErrorCode): e is VmprofError {
   return e instanceof VmprofError && (code === undefined || e.code === code);

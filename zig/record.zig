@@ -32,23 +32,30 @@ pub const Buffer = struct {
     }
 };
 
+/// The raw frame that marks a stack cut short (contract.ts TRUNCATED_FRAME): no pc is 2^50
+/// (user space ends below 2^47), and it is below the sp-word and LLInt tags.
+pub const truncated_frame: u64 = 1 << 50;
+
 /// Bytes a stack record with `depth` frames takes.
 pub fn stackSize(depth: usize, with_rss: bool) usize {
     return 1 + 8 + 8 + 8 * depth + 8 + @as(usize, if (with_rss) 8 else 0);
 }
 
 /// STACKTRACE: count (always 1), depth, frames innermost first, thread id, [rss kB].
-pub fn writeStack(buf: *Buffer, frames: []const u64, tid: u64, rss_kb: ?u64) void {
-    assert(frames.len <= 65536);
-    assert(buf.free() >= stackSize(frames.len, rss_kb != null));
+/// A `truncated` stack (cut at the walk's maximum depth) ends with one more, outermost frame,
+/// `truncated_frame`, which the namer shows as "(truncated stack)".
+pub fn writeStack(buf: *Buffer, frames: []const u64, tid: u64, rss_kb: ?u64, truncated: bool) void {
+    assert(frames.len < 65536);
+    assert(buf.free() >= stackSize(frames.len + @intFromBool(truncated), rss_kb != null));
     buf.put(&.{marker_stacktrace});
     buf.word(1);
-    buf.word(frames.len);
+    buf.word(frames.len + @intFromBool(truncated));
     for (frames) |f| {
         // vmprof's reader treats entries <= 0 as line numbers: no frame may be 0 or >= 2^63.
         assert(f != 0 and f < (1 << 63));
         buf.word(f);
     }
+    if (truncated) buf.word(truncated_frame);
     buf.word(tid);
     if (rss_kb) |r| buf.word(r);
 }
@@ -81,7 +88,7 @@ pub fn writeTrailer(buf: *Buffer, unix_us: u64) void {
 test "stack record layout" {
     var storage: [128]u8 = undefined;
     var buf = Buffer{ .bytes = &storage };
-    writeStack(&buf, &.{ 0x1000, 0x2001 }, 42, null);
+    writeStack(&buf, &.{ 0x1000, 0x2001 }, 42, null, false);
     try std.testing.expectEqual(stackSize(2, false), buf.len);
     try std.testing.expectEqual(@as(u8, 0x01), storage[0]);
     try std.testing.expectEqual(@as(u64, 1), std.mem.readInt(u64, storage[1..9], .little));
@@ -94,9 +101,20 @@ test "stack record layout" {
 test "stack record with rss" {
     var storage: [128]u8 = undefined;
     var buf = Buffer{ .bytes = &storage };
-    writeStack(&buf, &.{0x1000}, 7, 12345);
+    writeStack(&buf, &.{0x1000}, 7, 12345, false);
     try std.testing.expectEqual(stackSize(1, true), buf.len);
     try std.testing.expectEqual(@as(u64, 12345), std.mem.readInt(u64, storage[33..41], .little));
+}
+
+test "a truncated stack ends with the truncation mark, outermost" {
+    var storage: [128]u8 = undefined;
+    var buf = Buffer{ .bytes = &storage };
+    writeStack(&buf, &.{ 0x1000, 0x2001 }, 42, null, true);
+    try std.testing.expectEqual(stackSize(3, false), buf.len);
+    try std.testing.expectEqual(@as(u64, 3), std.mem.readInt(u64, storage[9..17], .little));
+    try std.testing.expectEqual(@as(u64, 0x2001), std.mem.readInt(u64, storage[25..33], .little));
+    try std.testing.expectEqual(truncated_frame, std.mem.readInt(u64, storage[33..41], .little));
+    try std.testing.expectEqual(@as(u64, 42), std.mem.readInt(u64, storage[41..49], .little));
 }
 
 test "meta and trailer" {

@@ -126,7 +126,10 @@ comptime {
 // ---------------------------------------------------------------- state
 
 const max_threads = 256;
-const ring_slots = 512; // 4 MiB of 8 KiB slots
+const ring_slots: usize = @import("build_options").ring_slots; // 512 by default: 4 MiB of 8 KiB slots
+comptime {
+    assert(ring_slots >= 2 and std.math.isPowerOfTwo(ring_slots));
+}
 const flush_interval_ns = 10 * std.time.ns_per_ms;
 const scan_every_ticks = 5; // look for new threads every 50 ms
 // Records are drained from the ring every tick but written every 50 ms (or when the buffer is
@@ -254,7 +257,10 @@ fn onSignal(sig: i32, info: *const posix.siginfo_t, ctx: ?*anyopaque) callconv(.
         .llint_offset = config.llint_offset,
         .program_text = program_text[0..program_text_len],
     };
-    if (cx.hi == 0) t.seen_sp.store(regs.sp, .release); // for the flusher to look up
+    // For the flusher to look up: a thread without bounds yet, or one whose stack grew below
+    // the bounds read when it was registered (the main thread's stack grows on demand: a deep
+    // recursion runs below them, and every sample there kept only its leaf).
+    if (cx.hi == 0 or regs.sp < cx.lo) t.seen_sp.store(regs.sp, .release);
     // The walk reads what the interrupted code could read (pkeys.zig): widen the PKRU the
     // kernel gave this handler for the reads, and put it back before anything else runs.
     const saved_pkru = pkeys.widenReads();
@@ -279,7 +285,19 @@ fn monotonicNs() u64 {
     return @as(u64, @intCast(ts.sec)) * std.time.ns_per_s + @as(u64, @intCast(ts.nsec));
 }
 
+/// The siginfo of each signal being passed on by chain(), one slot per thread doing so.
+var chaining: [16]std.atomic.Value(usize) = @splat(.init(0));
+
 fn chain(sig: i32, info: *const posix.siginfo_t, ctx: ?*anyopaque) void {
+    // A handler that itself chains to the one it replaced (Deno's signal listeners do), put
+    // before ours and then under ours again by reclaimHandler, makes a cycle: theirs calls us
+    // with the same siginfo. Each signal is passed on once; a second arrival ends the cycle.
+    const key = @intFromPtr(info);
+    for (&chaining) |*c| if (c.load(.acquire) == key) return;
+    const slot = for (&chaining) |*c| {
+        if (c.cmpxchgStrong(0, key, .acq_rel, .acquire) == null) break c;
+    } else return; // 16 threads passing signals on at once: drop this one rather than risk a cycle
+    defer slot.store(0, .release);
     bump(&stats.foreign, 1);
     const prev = previous_action;
     if (prev.flags & posix.SA.SIGINFO != 0) {
@@ -307,6 +325,26 @@ fn installHandler() Result {
     posix.sigaction(posix.SIG.PROF, &act, null);
     handler_installed = true;
     return .ok;
+}
+
+/// Times the flusher found another SIGPROF handler in place of ours and put ours back.
+var handler_reclaims: u64 = 0;
+
+/// Flusher, every tick: a program that installs a SIGPROF handler of its own after ours (Bun's
+/// process.on("SIGPROF"), V8's inspector profiler) would get our timers' signals, and the
+/// sampler none (Bun: a handler counted 79 signals where the program sent 20, and the profile
+/// had 0 samples). Ours goes back in, chaining every signal that is not our timers' to theirs:
+/// both keep working, but for the signals of at most one tick (10 ms).
+fn reclaimHandler() void {
+    var current: posix.Sigaction = undefined;
+    posix.sigaction(posix.SIG.PROF, null, &current);
+    if (current.flags & posix.SA.SIGINFO != 0 and current.handler.sigaction == &onSignal) return;
+    lock.lock();
+    defer lock.unlock();
+    if (!enabled.load(.acquire)) return;
+    // Our handler is not installed, so none of its runs reads previous_action while it changes.
+    _ = installHandler();
+    handler_reclaims += 1;
 }
 
 /// Puts the previous SIGPROF action back (SIG_IGN instead of SIG_DFL: a signal may still be
@@ -486,16 +524,28 @@ fn scanThreads() void {
     procfs.forEachThread({}, visitThread);
 }
 
-/// Flusher: look up the stack range of threads whose handler reported an sp.
+/// Flusher: look up the stack range of threads whose handler reported an sp: threads without
+/// bounds, and threads whose sp is below their bounds. The latter get a lower `lo` only when
+/// the sp lies in the same mapping as their stack, grown (the same top `hi`): an sp on another
+/// stack (a signal stack, a fiber's) keeps the bounds, and its samples keep only their leaf.
 fn resolveBounds() void {
     const n = n_threads.load(.acquire);
     for (threads[0..n]) |*t| {
-        if (t.stack_hi.load(.acquire) != 0) continue;
         const sp = t.seen_sp.load(.acquire);
         if (sp == 0) continue;
-        if (procfs.mappingContaining(sp)) |r| {
-            t.stack_lo.store(r.lo, .release);
-            t.stack_hi.store(r.hi, .release);
+        const hi = t.stack_hi.load(.acquire);
+        if (hi != 0 and sp >= t.stack_lo.load(.acquire)) continue;
+        const found = procfs.mappingContaining(sp);
+        if (hi == 0) {
+            if (found) |r| {
+                t.stack_lo.store(r.lo, .release);
+                t.stack_hi.store(r.hi, .release);
+            }
+            continue;
+        }
+        t.seen_sp.store(0, .release); // looked at: the handler reports again if it is still below
+        if (found) |r| {
+            if (r.hi == hi and r.lo < t.stack_lo.load(.acquire)) t.stack_lo.store(r.lo, .release);
         }
     }
 }
@@ -524,11 +574,13 @@ fn writeOut() void {
 fn drain(rss_kb: ?u64) void {
     while (ring.peek()) |slot| {
         const frames = slot.frames[0..slot.depth];
-        const size = record.stackSize(frames.len, rss_kb != null);
+        // A stack cut at max_depth gets one more, outermost frame: the mark that outer frames are missing.
+        const truncated = slot.flags & ring_mod.SlotFlags.truncated != 0;
+        const size = record.stackSize(frames.len + @intFromBool(truncated), rss_kb != null);
         var k: u32 = 0;
         while (k < slot.weight) : (k += 1) {
             if (out.free() < size) writeOut();
-            record.writeStack(&out, frames, slot.tid, rss_kb);
+            record.writeStack(&out, frames, slot.tid, rss_kb, truncated);
         }
         bump(&stats.records, slot.weight);
         ring.release(slot);
@@ -548,6 +600,7 @@ fn flusherMain() void {
         drain(rss);
         if (out.len > 0 and (stopping or tick % write_every_ticks == 0 or out.len >= out.bytes.len / 2)) writeOut();
         resolveBounds();
+        if (!stopping) reclaimHandler();
         recordFlusherCpu();
         if (stopping) break;
         if (tick % scan_every_ticks == 0) scanThreads();
@@ -664,6 +717,8 @@ fn writeClosingRecords() void {
     appendMeta("truncated", truncated);
     const cost = std.fmt.bufPrint(&num, "{d} {d}", .{ stats.handler_ns, stats.flusher_ns }) catch unreachable;
     appendMeta("sampler_cost_ns", cost); // time in the handler, flusher thread CPU
+    const reclaims = std.fmt.bufPrint(&num, "{d}", .{handler_reclaims}) catch unreachable;
+    appendMeta("sigprof_reclaimed", reclaims); // reclaimHandler: another handler had replaced ours
     const n = n_threads.load(.acquire);
     var key_buf: [32]u8 = undefined;
     for (threads[0..n], 0..) |*t, i| {

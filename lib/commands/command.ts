@@ -13,21 +13,46 @@ export interface Command {
 
 export type OptionSpec = Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }>;
 
+/** The long name of short option `-x`. */
+function optionName(options: OptionSpec, short: string): string {
+  return Object.entries(options).find(([, o]) => `-${o.short}` === short)?.[0] ?? short.slice(1);
+}
+
 /** node:util parseArgs with its errors turned into one-line BAD_OPTION errors. */
 export function parseOptions(argv: string[], options: OptionSpec, allowPositionals: boolean) {
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals });
   } catch (e) {
-    throw new VmprofError("BAD_OPTION", `${(e as Error).message.split("\n")[0]} (see --help)`);
+    const first = (e as Error).message.split("\n")[0];
+    // "--port -1": parseArgs takes -1 for an option; say how to pass a negative value.
+    const ambiguous = /^Option '(-\w, )?(--?[\w-]+)[^']*' argument is ambiguous/.exec(first);
+    if (ambiguous) {
+      const opt = ambiguous[2].startsWith("--") ? ambiguous[2] : `--${optionName(options, ambiguous[2])}`;
+      throw new VmprofError("BAD_OPTION", `${opt}: a value that starts with "-" is written ${opt}=VALUE (see --help)`);
+    }
+    throw new VmprofError("BAD_OPTION", `${first} (see --help)`);
   }
 }
 
-/** A numeric option value, or `dflt` when absent; a clear error when not a number. */
-export function numberOption(v: unknown, name: string, dflt: number): number {
+/** What a numeric option may be: at least `min`, at most `max`, a whole number. */
+export interface NumberRange {
+  min?: number;
+  max?: number;
+  whole?: boolean;
+}
+
+/** A numeric option value, or `dflt` when absent; a clear error when not a number or out of `range`. */
+export function numberOption(v: unknown, name: string, dflt: number, range: NumberRange = {}): number {
   if (v === undefined) return dflt;
   const n = Number(v);
   if (typeof v !== "string" || v.trim() === "" || !Number.isFinite(n)) {
     throw new VmprofError("BAD_OPTION", `--${name} expects a number, got "${v}"`);
+  }
+  const { min = -Infinity, max = Infinity, whole = false } = range;
+  if (n < min || n > max || (whole && !Number.isInteger(n))) {
+    const kind = whole ? "a whole number" : "a number";
+    const span = max === Infinity ? `>= ${min}` : `in ${min}..${max}`;
+    throw new VmprofError("BAD_OPTION", `--${name} must be ${kind} ${span}, got ${v}`);
   }
   return n;
 }

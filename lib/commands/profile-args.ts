@@ -150,6 +150,7 @@ export function parseProfileArgs(argv: string[], readFile: (p: string) => string
   }
   const v = { ...fromFile, ...values } as Values;
   if (rest.length === 0) throw new VmprofError("BAD_OPTION", "no program to profile (see --help)");
+  if (v.output === "") throw new VmprofError("BAD_OPTION", "-o/--output needs a file name");
   return {
     command: "profile",
     program: rest[0],

@@ -1,9 +1,9 @@
 // `cli.ts [options] PROGRAM args`: runs PROGRAM in a child process of the same runtime, with
 // the flags that name JIT code and our agent preloaded; forwards signals; then names the
 // frames and saves the log (-o) or prints a summary. Exits with the program's status.
-import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, constants as fsConstants, copyFileSync, existsSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { constants, tmpdir } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { spawn } from "node:child_process";
 import { VmprofError } from "../errors.ts";
@@ -13,7 +13,7 @@ import { findLibrary } from "../ffi/load.ts";
 import { childCommand, currentRuntime } from "../runtime.ts";
 import { AGENT_ENV, type AgentSettings } from "../agent/start.ts";
 import type { FinishResult } from "../symbols/finish.ts";
-import { type SymbolDir, symbolDir } from "../symbols/symbol-dir.ts";
+import { type SymbolDir, symbolDir, workDir } from "../symbols/symbol-dir.ts";
 import { say } from "./command.ts";
 import type { ContinuousPush } from "../server/continuous.ts";
 import { defaultLabels, type PushTarget, serviceName } from "../server/push-target.ts";
@@ -41,12 +41,15 @@ export function pushTarget(a: ProfileArgs, runtime: string): PushTarget {
 /** Profiles the program; writes nothing to the terminal but the program's own output. */
 export async function profileProgram(a: ProfileArgs): Promise<ProfileRun> {
   const program = resolve(a.program);
-  if (!existsSync(program) || !statSync(program).isFile()) {
-    throw new VmprofError("NO_PROGRAM", `cannot find the program to profile: ${a.program}`);
+  if (!existsSync(program)) throw new VmprofError("NO_PROGRAM", `cannot find the program to profile: ${a.program}`);
+  if (!statSync(program).isFile()) {
+    const what = statSync(program).isDirectory() ? "a directory" : "not a regular file";
+    throw new VmprofError("NO_PROGRAM", `the program to profile is ${what}: ${a.program}`);
   }
+  if (a.output !== undefined) checkWritable(a.output); // before the program runs, not after
   const library = findLibrary(); // fail before starting the program; the agent loads the same one
   const rt = currentRuntime();
-  const work = mkdtempSync(join(tmpdir(), "vmprof-js-"));
+  const work = workDir();
   let symbols: SymbolDir | undefined;
   let childPid: number | undefined;
   try {
@@ -92,8 +95,12 @@ export async function profileProgram(a: ProfileArgs): Promise<ProfileRun> {
       result = finishLog(spool, { symbolDir: symbols.path, program, exited: true });
     } catch (e) {
       // Never lose the samples: keep the raw log (readable by `show`, addresses unnamed).
-      const keep = join(tmpdir(), `vmprof-js-raw-${Date.now()}.log`);
-      copyFileSync(spool, keep);
+      const keep = join(tmpdir(), `vmprof-js-raw-${process.pid}-${Date.now()}.log`);
+      try {
+        copyFileSync(spool, keep);
+      } catch (c) {
+        throw new VmprofError("IO", `cannot name the frames (${(e as Error).message}), nor keep the raw log (${(c as Error).message})`);
+      }
       throw new VmprofError("IO", `cannot name the frames (${(e as Error).message}); the raw log was kept at ${keep}`);
     }
     return { status, result, finishMs: performance.now() - finishing, pusher };
@@ -126,14 +133,39 @@ function run(cmd: string, args: string[], env: Record<string, string | undefined
   });
 }
 
-/** Saves the log to `path`; if that fails, saves it elsewhere and says where. */
+/** An IO error now, before the program runs, when -o names a file that cannot be written. */
+function checkWritable(path: string): void {
+  const dir = dirname(resolve(path));
+  try {
+    if (existsSync(path) && statSync(path).isDirectory()) throw new Error("it is a directory");
+    accessSync(existsSync(path) ? path : dir, fsConstants.W_OK);
+  } catch (e) {
+    const why = (e as { code?: string }).code === "ENOENT" ? `no folder ${dir}` : (e as Error).message;
+    throw new VmprofError("IO", `cannot write the log to ${path} (${why})`);
+  }
+}
+
+/**
+ * Saves the log to `path`; if that fails (a full disk), saves it in the temporary folder or
+ * the current one and says where. The samples are lost only when no place takes them.
+ */
 export function saveLog(path: string, bytes: Uint8Array): void {
   try {
     writeFileSync(path, bytes);
   } catch (e) {
-    const keep = join(tmpdir(), `vmprof-js-${Date.now()}.log`);
-    writeFileSync(keep, bytes);
-    throw new VmprofError("IO", `cannot write ${path} (${(e as Error).message}); the profile was saved to ${keep}`);
+    const why = (e as Error).message;
+    rmSync(path, { force: true }); // a partial file is not a profile
+    for (const place of [tmpdir(), process.cwd()]) {
+      const keep = join(place, `vmprof-js-${process.pid}-${Date.now()}.log`);
+      try {
+        writeFileSync(keep, bytes, { mode: 0o600 });
+      } catch {
+        rmSync(keep, { force: true });
+        continue;
+      }
+      throw new VmprofError("IO", `cannot write ${path} (${why}); the profile was saved to ${keep}`);
+    }
+    throw new VmprofError("IO", `cannot write ${path} (${why}), nor a copy in ${tmpdir()} or ${process.cwd()}`);
   }
 }
 

@@ -47,12 +47,12 @@ export function parseShowArgs(argv: string[]): ShowArgs {
   return {
     log,
     view: view as View,
-    prunePercent: numberOption(values["prune-percent"], "prune-percent", 0),
-    pruneLevel: numberOption(values["prune-level"], "prune-level", Infinity),
-    indent: numberOption(values.indent, "indent", 2),
-    percentCutoff: numberOption(values["percent-cutoff"], "percent-cutoff", 0),
+    prunePercent: numberOption(values["prune-percent"], "prune-percent", 0, { min: 0, max: 100 }),
+    pruneLevel: numberOption(values["prune-level"], "prune-level", Infinity, { min: 0, whole: true }),
+    indent: numberOption(values.indent, "indent", 2, { min: 0, max: 32, whole: true }),
+    percentCutoff: numberOption(values["percent-cutoff"], "percent-cutoff", 0, { min: 0, max: 100 }),
     noNative: !!values["no-native"],
-    limit: values.limit === undefined ? undefined : numberOption(values.limit, "limit", 0),
+    limit: values.limit === undefined ? undefined : numberOption(values.limit, "limit", 0, { min: 0, whole: true }),
     filter: values.filter as string | undefined,
     thread: values.thread as string | undefined,
   };

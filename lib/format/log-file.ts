@@ -82,13 +82,25 @@ export class ChunkReader {
   }
 }
 
-/** Undoes gzip when the bytes start with its magic; a stream cut short yields what it has. */
-export function gunzipIfNeeded(bytes: Uint8Array, source: string): Uint8Array {
+/**
+ * The most bytes a gzipped profile may unzip to. Logs compress 10-50x; a "gzip bomb" (a few
+ * kB that unzip to gigabytes) would exhaust memory before the reader saw a byte of it.
+ */
+export const MAX_UNZIPPED_BYTES = 2 ** 30;
+
+/**
+ * Undoes gzip when the bytes start with its magic; a stream cut short yields what it has.
+ * More than `maxBytes` unzipped is refused (BAD_LOG) without holding more than that.
+ */
+export function gunzipIfNeeded(bytes: Uint8Array, source: string, maxBytes = MAX_UNZIPPED_BYTES): Uint8Array {
   if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
   try {
     // SYNC_FLUSH: a gzip stream cut short yields what it has instead of throwing.
-    return gunzipSync(bytes, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    return gunzipSync(bytes, { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: maxBytes });
   } catch (e) {
+    if ((e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
+      throw new VmprofError("BAD_LOG", `${source}: unzips to more than ${maxBytes >> 20} MB (${bytes.length} bytes gzipped); refused`);
+    }
     // Not "not a vmprof log": a gzipped file may hold a .cpuprofile too (lib/import/any.ts).
     throw new VmprofError("BAD_LOG", `${source}: corrupt gzip data (${(e as Error).message})`);
   }

@@ -111,8 +111,8 @@ function hex(b: number): string {
  */
 function detectWordSize(b: Uint8Array, source: string): number {
   const n = b.length;
-  if (n > 7 && b[4] !== 3 && b[7] === 3) throw badLog(source, "big-endian logs are not supported");
-  if (n > 15 && b[8] !== 3 && b[15] === 3) throw badLog(source, "big-endian logs are not supported");
+  if (n > 7 && b[4] !== 3 && b[7] === 3) throw badLog(source, "big-endian logs are not supported (byte 7 is 3)");
+  if (n > 15 && b[8] !== 3 && b[15] === 3) throw badLog(source, "big-endian logs are not supported (byte 15 is 3)");
   const ws = n > 4 && b[4] === 3 ? 4 : 8;
   const end = Math.min(n, 5 * ws);
   for (let p = 0; p < end; p++) {
@@ -544,7 +544,7 @@ class Parser {
         if (v > MAX_VERSION) {
           throw new VmprofError(
             "BAD_LOG",
-            `${source}: vmprof log format version ${v} is newer than this reader supports (${MAX_VERSION})`,
+            `${source}: vmprof log format version ${v} (header at byte ${this.base + pos}) is newer than this reader supports (${MAX_VERSION})`,
           );
         }
         let o = pos + 3;

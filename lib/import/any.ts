@@ -27,7 +27,8 @@ export function parseAnyProfile(input: Uint8Array, source = "<buffer>"): Profile
   try {
     json = JSON.parse(decoder.decode(bytes));
   } catch (e) {
-    throw new VmprofError("BAD_LOG", `${source}: looks like JSON but does not parse (${(e as Error).message})`);
+    const why = (e as Error).message.replace(/\s+/g, " ").slice(0, 200);
+    throw new VmprofError("BAD_LOG", `${source}: looks like JSON but does not parse (${why})`);
   }
   if (!isCpuProfile(json)) {
     const what = (json as { $schema?: unknown }).$schema === SPEEDSCOPE_SCHEMA

@@ -107,19 +107,35 @@ export function parseCpuProfile(json: unknown, source = "<cpuprofile>"): Profile
   return profile;
 }
 
+const OPTIONAL_STRING = (v: unknown) => v === undefined || typeof v === "string";
+
+/** What is wrong with a node's shape, or undefined: the importer reads only these fields. */
+function badNode(n: unknown): string | undefined {
+  const node = n as RawNode;
+  if (typeof node !== "object" || node === null || typeof node.id !== "number") return "has no numeric id";
+  const cf = node.callFrame;
+  if (typeof cf !== "object" || cf === null) return `(id ${node.id}) has no callFrame object`;
+  if (!OPTIONAL_STRING(cf.functionName) || !OPTIONAL_STRING(cf.url) || !OPTIONAL_STRING(cf.codeType)) {
+    return `(id ${node.id}) has a callFrame whose functionName, url or codeType is not a string`;
+  }
+  if (cf.lineNumber !== undefined && typeof cf.lineNumber !== "number") return `(id ${node.id}) has a lineNumber that is not a number`;
+  if (node.children !== undefined && (!Array.isArray(node.children) || node.children.some((c) => typeof c !== "number"))) {
+    return `(id ${node.id}) has children that are not an array of ids`;
+  }
+  if (node.parent !== undefined && typeof node.parent !== "number") return `(id ${node.id}) has a parent that is not an id`;
+  return undefined;
+}
+
 /** The nodes by id and each node's parent, checked: ids unique, children known. */
 function nodeTree(nodes: unknown[], source: string): { byId: Map<number, RawNode>; parent: Map<number, number> } {
   const byId = new Map<number, RawNode>();
-  for (const n of nodes) {
+  nodes.forEach((n, i) => {
+    const why = badNode(n);
+    if (why) throw bad(source, `nodes[${i}] ${why}`);
     const node = n as RawNode;
-    if (
-      typeof node !== "object" || node === null || typeof node.id !== "number" || typeof node.callFrame !== "object"
-    ) {
-      throw bad(source, "a node without id or callFrame");
-    }
     if (byId.has(node.id)) throw bad(source, `node id ${node.id} appears twice`);
     byId.set(node.id, node);
-  }
+  });
   const parent = new Map<number, number>();
   for (const node of byId.values()) {
     if (typeof node.parent === "number") parent.set(node.id, node.parent);

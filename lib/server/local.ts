@@ -35,10 +35,19 @@ export const SECURITY_HEADERS = {
   "Cache-Control": "no-store",
 };
 
+/** The longest request target served (the page's paths are a few dozen bytes). */
+export const MAX_URL_BYTES = 2048;
+/** The most header bytes a request may send (node's default is 16 kB). */
+export const MAX_HEADER_BYTES = 8192;
+/** A request must arrive whole within this (a client that trickles bytes holds a socket). */
+export const REQUEST_TIMEOUT_MS = 10_000;
+
 /**
  * Serves `routes` (path → body) on 127.0.0.1. Requests whose Host header is not
  * 127.0.0.1 or localhost (a DNS-rebinding page) get 403; unknown paths 404; anything
- * but GET and HEAD 405. A taken port is a VmprofError("IO").
+ * but GET and HEAD 405; a target longer than MAX_URL_BYTES 414; a request with a body 413
+ * (the connection closed, the body never read). Paths are looked up as they are, never on
+ * disk: no path reaches a file. A taken port is a VmprofError("IO").
  */
 export function serveLocal(routes: Map<string, Route>, o: ServeOptions = {}): Promise<LocalServer> {
   let port: number;
@@ -49,7 +58,14 @@ export function serveLocal(routes: Map<string, Route>, o: ServeOptions = {}): Pr
   }
   const sockets = new Set<Socket>();
   let actualPort = port;
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req: IncomingMessage, res: ServerResponse) => {
+    if ((req.url ?? "").length > MAX_URL_BYTES) return send(res, 414, "text/plain; charset=utf-8", "request target too long\n");
+    if (Number(req.headers["content-length"] ?? 0) > 0 || req.headers["transfer-encoding"] !== undefined) {
+      res.setHeader("Connection", "close");
+      send(res, 413, "text/plain; charset=utf-8", "no request bodies here\n");
+      req.socket.destroySoon?.();
+      return;
+    }
     const host = (req.headers.host ?? "").toLowerCase();
     if (host !== `${HOST}:${actualPort}` && host !== `localhost:${actualPort}`) {
       return send(res, 403, "text/plain; charset=utf-8", "forbidden host\n");
@@ -63,6 +79,8 @@ export function serveLocal(routes: Map<string, Route>, o: ServeOptions = {}): Pr
     if (route === undefined) return send(res, 404, "text/plain; charset=utf-8", "not found\n");
     send(res, 200, route.type, req.method === "HEAD" ? undefined : route.body, route.body.length);
   });
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.headersTimeout = REQUEST_TIMEOUT_MS;
   server.on("connection", (s: Socket) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));

@@ -1,7 +1,8 @@
 // The one reader of ELF64 little-endian headers: the file header, the program headers and the
 // section headers (with their names). Used for symbol tables (elf.ts) and for JSC's opcode table (bun/llint.ts).
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { u64 } from "../util/bytes.ts";
+import { VmprofError } from "../errors.ts";
 
 /** The fields of the 64-byte file header that the readers use. */
 export interface ElfHeader {
@@ -51,17 +52,23 @@ export interface ProgramHeader {
   memsz: number;
 }
 
-/** Each of the `count` entries of a header table, `entsize` bytes apart, read by `entry`. */
-function entries<T>(table: Uint8Array, count: number, entsize: number, entry: (dv: DataView, o: number) => T): T[] {
+/**
+ * Each of the `count` entries of a header table, `entsize` bytes apart, read by `entry`, which
+ * reads `need` bytes of each; a BAD_LOG error when the entries are smaller or the table shorter.
+ */
+function entries<T>(table: Uint8Array, at: number, count: number, entsize: number, need: number, what: string, entry: (dv: DataView, o: number) => T): T[] {
+  if (count > 0 && (entsize < need || (count - 1) * entsize + need > table.length)) {
+    throw new VmprofError("BAD_LOG", `ELF: the ${count} ${what} headers of ${entsize} bytes at byte ${at} do not fit in ${table.length} bytes (each needs ${need})`);
+  }
   const dv = new DataView(table.buffer, table.byteOffset, table.byteLength);
   const out: T[] = [];
   for (let i = 0; i < count; i++) out.push(entry(dv, i * entsize));
   return out;
 }
 
-/** The `count` program headers in `table` (the bytes at phoff), `entsize` bytes apart. */
-export function parseProgramHeaders(table: Uint8Array, count: number, entsize: number): ProgramHeader[] {
-  return entries(table, count, entsize, (dv, o) => ({
+/** The `count` program headers in `table` (the bytes at phoff, file offset `at`), `entsize` bytes apart. */
+export function parseProgramHeaders(table: Uint8Array, count: number, entsize: number, at = 0): ProgramHeader[] {
+  return entries(table, at, count, entsize, 48, "program", (dv, o) => ({
     type: dv.getUint32(o, true),
     flags: dv.getUint32(o + 4, true),
     offset: u64(dv, o + 8),
@@ -84,9 +91,9 @@ export interface SectionHeader {
   entsize: number;
 }
 
-/** The `count` section headers in `table` (the bytes at shoff), `entsize` bytes apart. */
-export function parseSectionHeaders(table: Uint8Array, count: number, entsize: number): SectionHeader[] {
-  return entries(table, count, entsize, (dv, o) => ({
+/** The `count` section headers in `table` (the bytes at shoff, file offset `at`), `entsize` bytes apart. */
+export function parseSectionHeaders(table: Uint8Array, count: number, entsize: number, at = 0): SectionHeader[] {
+  return entries(table, at, count, entsize, 64, "section", (dv, o) => ({
     name: dv.getUint32(o, true),
     type: dv.getUint32(o + 4, true),
     flags: u64(dv, o + 8),
@@ -121,24 +128,31 @@ function sectionsByName(headers: SectionHeader[], names: Uint8Array): Map<string
 /** Section name → address, file offset and size, from a whole ELF64 little-endian image. */
 export function elfSections(elf: Uint8Array): Map<string, SectionPlace> {
   const h = parseElfHeader(elf);
-  if (!h || h.shoff === 0 || h.shoff + h.shnum * h.shentsize > elf.length) return new Map();
-  const headers = parseSectionHeaders(elf.subarray(h.shoff), h.shnum, h.shentsize);
+  if (!h || h.shoff === 0) return new Map();
+  if (h.shoff + h.shnum * h.shentsize > elf.length) {
+    throw new VmprofError("BAD_LOG", `ELF: the section headers at byte ${h.shoff} (${h.shnum} of ${h.shentsize} bytes) run past the end (${elf.length} bytes)`);
+  }
+  const headers = parseSectionHeaders(elf.subarray(h.shoff), h.shnum, h.shentsize, h.shoff);
   const strtab = headers[h.shstrndx];
-  return sectionsByName(headers, strtab ? elf.subarray(strtab.offset) : new Uint8Array());
+  return sectionsByName(headers, strtab ? elf.subarray(Math.min(strtab.offset, elf.length), Math.min(strtab.offset + strtab.size, elf.length)) : new Uint8Array());
 }
 
 /** elfSections() of a file, reading only its headers and section name table. */
 export function elfSectionsOfFile(path: string): Map<string, SectionPlace> {
   const fd = openSync(path, "r");
   try {
+    const size = fstatSync(fd).size;
     const read = (len: number, pos: number) => {
+      if (pos + len > size) {
+        throw new VmprofError("BAD_LOG", `ELF ${path}: ${len} bytes at byte ${pos} lie outside the file (${size} bytes)`);
+      }
       const buf = new Uint8Array(len);
       readSync(fd, buf, 0, len, pos);
       return buf;
     };
     const h = parseElfHeader(read(ELF_HEADER_SIZE, 0));
     if (!h || h.shoff === 0) return new Map();
-    const headers = parseSectionHeaders(read(h.shnum * h.shentsize, h.shoff), h.shnum, h.shentsize);
+    const headers = parseSectionHeaders(read(h.shnum * h.shentsize, h.shoff), h.shnum, h.shentsize, h.shoff);
     const strtab = headers[h.shstrndx];
     return sectionsByName(headers, strtab ? read(strtab.size, strtab.offset) : new Uint8Array());
   } finally {

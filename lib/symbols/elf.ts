@@ -5,6 +5,7 @@ import { indexOf, u64 } from "../util/bytes.ts";
 import { bisect } from "../util/bisect.ts";
 import { ELF_HEADER_SIZE, EM_AARCH64, parseElfHeader, parseProgramHeaders, parseSectionHeaders, type SectionHeader } from "./elf-header.ts";
 import { cached, cacheDir } from "./cache.ts";
+import { VmprofError } from "../errors.ts";
 
 /** A function symbol of a module, in the module's own virtual addresses (what `nm`/`objdump` show). */
 export interface ElfSymbol {
@@ -168,13 +169,16 @@ interface RawSym {
   secEnd: number;
 }
 
+/** `len` bytes at file offset `pos`; a BAD_LOG error naming both when they are not all in the file. */
 function readAt(fd: number, pos: number, len: number, fileSize: number): Uint8Array {
-  if (len < 0 || pos < 0 || pos + len > fileSize) throw new RangeError("ELF header points outside the file");
+  if (len < 0 || pos < 0 || pos + len > fileSize) {
+    throw new VmprofError("BAD_LOG", `ELF: ${len} bytes at byte ${pos} lie outside the file (${fileSize} bytes)`);
+  }
   const buf = new Uint8Array(len);
   let got = 0;
   while (got < len) {
     const n = readSync(fd, buf, got, len - got, pos + got);
-    if (n <= 0) throw new RangeError("short read");
+    if (n <= 0) throw new VmprofError("BAD_LOG", `ELF: short read at byte ${pos + got}`);
     got += n;
   }
   return buf;
@@ -192,7 +196,7 @@ export function parseElf(fd: number, fileSize: number): ElfData | undefined {
 
   const segments: ElfSegment[] = [];
   if (phoff && phnum && phentsize >= 56) {
-    for (const p of parseProgramHeaders(readAt(fd, phoff, phnum * phentsize, fileSize), phnum, phentsize)) {
+    for (const p of parseProgramHeaders(readAt(fd, phoff, phnum * phentsize, fileSize), phnum, phentsize, phoff)) {
       if (p.type !== PT_LOAD) continue;
       segments.push({ exec: (p.flags & PF_X) !== 0, offset: p.offset, vaddr: p.vaddr, filesz: p.filesz, memsz: p.memsz });
     }
@@ -201,7 +205,7 @@ export function parseElf(fd: number, fileSize: number): ElfData | undefined {
   const tables: string[] = [];
   const raw: RawSym[] = [];
   if (shoff && shnum && shentsize >= 64) {
-    const secs = parseSectionHeaders(readAt(fd, shoff, shnum * shentsize, fileSize), shnum, shentsize);
+    const secs = parseSectionHeaders(readAt(fd, shoff, shnum * shentsize, fileSize), shnum, shentsize, shoff);
     const sec = (i: number): SectionHeader => secs[i];
     // .symtab first: when both tables name an address, the full table's entry is read first
     // and an alias of equal rank from .dynsym does not replace it.
@@ -418,7 +422,7 @@ function readV8Runtime(fd: number, fileSize: number): ElfSymbol[] {
   if (!data) return [];
   const { shoff, shentsize, shnum } = h;
   if (!shoff || shentsize < 64) return [];
-  const secs = parseSectionHeaders(readAt(fd, shoff, shnum * shentsize, fileSize), shnum, shentsize);
+  const secs = parseSectionHeaders(readAt(fd, shoff, shnum * shentsize, fileSize), shnum, shentsize, shoff);
   const SHF_ALLOC = 2, SHF_WRITE = 1, SHF_EXECINSTR = 4, SHT_PROGBITS = 1, SHT_RELA = 4;
   const relative = h.machine === EM_AARCH64 ? 1027 /* R_AARCH64_RELATIVE */ : 8 /* R_X86_64_RELATIVE */;
   const sizeOf = h.machine === EM_AARCH64 ? functionSizeA64 : functionSize;

@@ -2,7 +2,7 @@
 // `js:<name>:<line>:<file>`), odd keys for native code (NATIVE_SYMBOLS `n:…`), and the
 // synthetic frames; FrameKeys.keyOf turns each raw frame into its key (0: folded away).
 import { basename } from "node:path";
-import { LLINT_TAG } from "../contract.ts";
+import { LLINT_TAG, TRUNCATED_FRAME } from "../contract.ts";
 import type { CodeIndex, CodeRange } from "./code-index.ts";
 import { nativeFrameName, type NativeSymbolizer } from "./elf.ts";
 
@@ -12,6 +12,7 @@ export const SYNTHETIC = {
   unknownJit: 0x200, // JIT code the symbol source never described
   interpreter: 0x300, // an interpreter frame we could not tell apart
   gc: 0x400, // the runtime collecting garbage (lib/symbols/gc.ts)
+  truncated: 0x500, // the sampler cut the stack here: its outer frames are missing
 } as const;
 
 /** Code keys start here: above the synthetic keys, whatever the code's address. */
@@ -22,6 +23,7 @@ const SYNTHETIC_NAMES: Record<number, string> = {
   [SYNTHETIC.unknownJit]: "js:(unnamed JIT code):0:-",
   [SYNTHETIC.interpreter]: "js:(interpreter):0:-",
   [SYNTHETIC.gc]: "js:(garbage collector):0:-",
+  [SYNTHETIC.truncated]: "js:(truncated stack):0:-",
 };
 
 /** vmprof's readers split names on ':' into exactly four parts: keep ':' out of each part. */
@@ -41,6 +43,8 @@ export interface FrameKeyOptions {
   native?: boolean;
   /** Names for tagged interpreter frames (LLINT_TAG + id). */
   interpreterNames?: Map<number, CodeRange>;
+  /** The profiler's own code (its agent): the keys of such ranges are collected in `ownKeys`. */
+  isOwnCode?: (r: CodeRange) => boolean;
 }
 
 /** Assigns keys to frames and collects the names the named log's symbol records carry. */
@@ -51,6 +55,8 @@ export class FrameKeys {
   readonly nativeNames = new Map<number, string>();
   /** Key → JIT tier (META vmprof_js.tiers). */
   readonly tierOfKey: Record<number, string> = {};
+  /** Keys of functions in the profiler's own files (FrameKeyOptions.isOwnFile). */
+  readonly ownKeys = new Set<number>();
   private readonly keyOfFunction = new Map<string, number>(); // name + tier → key
   private readonly keyOfPc = new Map<number, number>(); // raw frame → key (0: folded away)
 
@@ -76,6 +82,7 @@ export class FrameKeys {
       this.keyOfFunction.set(identity, key);
       this.names.set(key, name);
       if (r.tier) this.tierOfKey[key] = r.tier;
+      if (this.o.isOwnCode?.(r)) this.ownKeys.add(key);
     }
     return key;
   }
@@ -94,6 +101,7 @@ export class FrameKeys {
   }
 
   private resolve(pc: number): number {
+    if (pc === TRUNCATED_FRAME) return this.synthetic(SYNTHETIC.truncated);
     if (pc >= LLINT_TAG) {
       const r = this.o.interpreterNames?.get(pc);
       return r ? this.jsKey(r) : this.synthetic(SYNTHETIC.interpreter);

@@ -1,5 +1,6 @@
 // Parser for Linux perf jitdump files (JSC's BUN_JSC_useJITDump, V8's --perf-prof) → CodeRange[].
 import type { CodeRange } from "./code-index.ts";
+import { VmprofError } from "../errors.ts";
 import { parseV8Name, urlToFile } from "./perfmap.ts";
 import { u64 } from "../util/bytes.ts";
 
@@ -74,7 +75,12 @@ export function parseJitdump(bytes: Uint8Array, seqBase = 0): CodeRange[] {
  */
 export function parseJitdumpFull(bytes: Uint8Array, seqBase = 0): JitdumpResult {
   const header = parseJitdumpHeader(bytes);
-  if (!header) throw new Error("not a jitdump file (bad magic or shorter than its header)");
+  if (!header) {
+    const why = bytes.length < FILE_HEADER_SIZE
+      ? `it ends at byte ${bytes.length}, inside its ${FILE_HEADER_SIZE}-byte header`
+      : "bad magic at byte 0";
+    throw new VmprofError("BAD_LOG", `not a jitdump file (${why})`);
+  }
   const le = header.littleEndian;
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const len = bytes.length;

@@ -9,7 +9,7 @@
 // once they are ten minutes old (a CLI may still be reading a child's that has just ended).
 // Bun gets a fresh folder per run, removed whole: JSC keeps no code cache to lose. Its name
 // holds the CLI's pid, so that the folder of a CLI killed with SIGKILL goes at the next start.
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -47,22 +47,38 @@ function stableFolder(dir: string): string | undefined {
 
 const PID_FILE = /^(?:perf|jit)-(?:\d+-)?(\d+)\.(?:map|dump)$/;
 
+/** The process exists and is not a zombie (a killed program whose new parent never reaps it). */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as { code?: string }).code === "EPERM";
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat[stat.lastIndexOf(")") + 2] !== "Z";
+  } catch {
+    return true; // no /proc: kill(0) is all we know
   }
 }
 
 const FRESH_FOLDER = /^vmprof-js-sym-(?:(\d+)-)?[A-Za-z0-9]{6}$/;
+const WORK_FOLDER = /^vmprof-js-run-(\d+)-[A-Za-z0-9]{6}$/;
 const HOUR_MS = 3600_000;
 /** How old a dead process's symbol file must be before another run removes it. */
 export const LEFTOVER_MS = 10 * 60_000;
 
+/**
+ * A fresh folder for one profiled run's raw log (the spool), only this user's, named by the
+ * CLI's pid; the folders of CLIs that are gone (killed with SIGKILL) are removed first.
+ */
+export function workDir(dir = tmpdir()): string {
+  removeOrphanFolders(dir, WORK_FOLDER);
+  return mkdtempSync(join(dir, `vmprof-js-run-${process.pid}-`));
+}
+
 /** Fresh folders of CLIs that are gone (and, from versions that put no pid in the name, old ones). */
-function removeOrphanFolders(dir: string): void {
+function removeOrphanFolders(dir: string, pattern = FRESH_FOLDER): void {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -71,7 +87,7 @@ function removeOrphanFolders(dir: string): void {
   }
   const uid = process.getuid?.();
   for (const f of names) {
-    const m = FRESH_FOLDER.exec(f);
+    const m = pattern.exec(f);
     if (!m) continue;
     const path = join(dir, f);
     try {

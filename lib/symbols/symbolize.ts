@@ -6,6 +6,7 @@
 // The pieces: FrameKeys (frame-keys.ts) gives each raw frame its key and name, Activities
 // (activity.ts) says what each sample was doing, InlineFrames (inline-frames.ts) expands
 // inlined functions, gc.ts tells GC samples apart; this file walks the samples and writes.
+import { fileURLToPath } from "node:url";
 import { ACTIVITY_LETTER, LLINT_TAG, META, SP_TAG } from "../contract.ts";
 import { Flag } from "../format/constants.ts";
 import type { Profile, Sample } from "../format/reader.ts";
@@ -33,6 +34,12 @@ export interface SymbolizeOptions {
    */
   topLevel?: CodeRange;
   /**
+   * Files of the profiler itself: a sample with a function of one of them on its stack is the
+   * profiler's own work (its agent starting or finishing), not the program's, and is dropped
+   * (counted in META vmprof_js.own_samples). Default: ownCode.
+   */
+  isOwnCode?: (r: CodeRange) => boolean;
+  /**
    * Name V8's runtime functions in the stripped binary that embeds V8 (the GC's slow paths):
    * the runtime's naming says (RuntimeNaming.v8Runtime); by default, when the log is Deno's.
    */
@@ -56,10 +63,28 @@ export function parseMaps(text: string | undefined): NativeMapping[] {
   return out.sort((a, b) => a.lo - b.lo);
 }
 
+const LIB_DIR = fileURLToPath(new URL("../", import.meta.url));
+
+/**
+ * The agent's functions that Bun's naming may leave without a file (JSC's names carry none):
+ * found by name then. Each is in lib/agent/start.ts, the one way into the agent's work.
+ */
+const AGENT_FUNCTIONS = new Set(["startAgent", "stopAgent", "agentNative", "agentSpool"]);
+
+/**
+ * The profiler's own code in a profiled process: the agent (lib/agent/), the library API
+ * (lib/api.ts), and the agent's entry functions when no file is known.
+ */
+export function ownCode(r: CodeRange): boolean {
+  if (r.kind !== "js") return false;
+  if (r.file === undefined) return AGENT_FUNCTIONS.has(r.name);
+  return r.file.startsWith(`${LIB_DIR}agent/`) || r.file === `${LIB_DIR}api.ts`;
+}
+
 export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = {}): SymbolizeResult {
   // V8's runtime-function table names the allocation slow paths that run its GC.
   const natives = new NativeSymbolizer(parseMaps(raw.meta.get(META.maps)), { v8Runtime: o.v8Runtime ?? raw.meta.get(META.runtime) === "deno" });
-  const keys = new FrameKeys(index, natives, o);
+  const keys = new FrameKeys(index, natives, { isOwnCode: ownCode, ...o });
   const namer: SampleNamer = {
     index,
     keys,
@@ -71,11 +96,14 @@ export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = 
   const threads = threadsOf(raw);
   const isGc = gcClassifier(raw, index, natives, threads);
   const samples: NamedSample[] = [];
+  let own = 0;
   for (const s of raw.samples) {
     if (!o.allThreads && !threads.isJs(s.thread)) continue; // sampled only to learn the GC's code
-    samples.push(nameSample(s, namer, isGc(s)));
+    const named = nameSample(s, namer, isGc(s));
+    if (keys.ownKeys.size > 0 && named.stack.some((k) => keys.ownKeys.has(k))) own++;
+    else samples.push(named);
   }
-  return writeNamedLog(raw, o, keys, samples);
+  return writeNamedLog(raw, o, keys, samples, own);
 }
 
 /** What nameSample needs: the lookups and the key table, shared by all samples of a log. */
@@ -122,7 +150,7 @@ export function nameSample(s: Sample, n: SampleNamer, gc: boolean): NamedSample 
     let key = n.keys.keyOf(pc);
     if (key === SYNTHETIC.interpreter && !hasJs && n.topLevel) key = n.keys.jsKey(n.topLevel);
     if (key === 0) continue;
-    if (key % 2 === 0 && key !== SYNTHETIC.unknownJit && key !== SYNTHETIC.interpreter) hasJs = true;
+    if (key % 2 === 0 && key !== SYNTHETIC.unknownJit && key !== SYNTHETIC.interpreter && key !== SYNTHETIC.truncated) hasJs = true;
     const inner = key % 2 === 0 && pc < LLINT_TAG ? n.inline?.at(pc, i === s.stack.length - 1) : null;
     stack.push(key);
     lines.push(inner ? inner[0].line : 0);
@@ -206,7 +234,7 @@ function gcClassifier(
 }
 
 /** The named log: the raw header's mode, the raw META (but `maps`) and the namer's, the samples, the names. */
-function writeNamedLog(raw: Profile, o: SymbolizeOptions, keys: FrameKeys, samples: NamedSample[]): SymbolizeResult {
+function writeNamedLog(raw: Profile, o: SymbolizeOptions, keys: FrameKeys, samples: NamedSample[], own: number): SymbolizeResult {
   const w = new LogWriter();
   const flags = (raw.flags & (Flag.MEMORY | Flag.REAL_TIME)) | (o.native ? Flag.NATIVE : 0) |
     (o.lines ? Flag.LINES : 0);
@@ -215,6 +243,11 @@ function writeNamedLog(raw: Profile, o: SymbolizeOptions, keys: FrameKeys, sampl
   const named = samples.filter((s) => s.hasJs).length;
   for (const [k, v] of raw.meta) if (k !== META.maps) w.meta(k, v);
   w.meta(META.namedSamples, String(named));
+  w.meta(META.ownSamples, String(own));
+  if (!raw.complete) {
+    const cut = raw.truncatedBytes > 0 ? `; ${raw.truncatedBytes} bytes of a record cut short were dropped` : "";
+    w.meta(META.incomplete, `the profiled process ended without finishing its log (killed?)${cut}`);
+  }
   w.meta(META.tiers, JSON.stringify(keys.tierOfKey));
   w.meta(META.activities, samples.map((s) => s.activity).join(""));
   // Lines come from optimized code's line tables only: say for how many samples.
@@ -223,7 +256,7 @@ function writeNamedLog(raw: Profile, o: SymbolizeOptions, keys: FrameKeys, sampl
   for (const s of samples) {
     w.sample(s.stack, s.thread, memory ? s.rss : undefined, o.lines ? s.lines : undefined);
   }
-  for (const [k, v] of keys.names) w.symbol(k, v);
+  for (const [k, v] of keys.names) if (!keys.ownKeys.has(k)) w.symbol(k, v);
   for (const [k, v] of keys.nativeNames) w.nativeSymbol(k, v);
   w.trailer(raw.endMicros ?? Date.now() * 1000);
   return { bytes: w.bytes(), samples: samples.length, named };

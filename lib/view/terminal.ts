@@ -290,6 +290,10 @@ export function renderSummary(stats: Stats, o: SummaryOptions = {}): string {
     `vmprof-js: ${n} ${n === 1 ? "sample" : "samples"}${over} (period ${periodMs} ms, mode ${mode}), ` +
     `${threads} ${threads === 1 ? "thread" : "threads"}, ${dropped} dropped`,
   ];
+  const incomplete = stats.getMeta(META.incomplete, "");
+  if (incomplete) lines.push(`vmprof-js: incomplete profile: ${incomplete}`);
+  const truncated = Number(stats.getMeta(META.truncated, "0")) || 0;
+  if (truncated > 0) lines.push(`vmprof-js: ${truncated} stacks deeper than the sampler's limit were cut (shown under "(truncated stack)")`);
   if (n === 0) return lines.join("\n") + "\n";
   lines.push(...renderSplit(stats));
   const rows = stats.flat();

@@ -1,4 +1,5 @@
-// The command line: bad options and a missing program are one-line errors with status 2;
+// The command line: bad options are one-line errors with status 2, a missing program 66
+// (tests/runtime/cli-input.test.mjs has the whole table);
 // no -o prints a summary; show prints the tree and the flat table; --config and --help.
 import t from "tap";
 import { join } from "node:path";
@@ -10,23 +11,23 @@ t.setTimeout(30_000); // the file takes ~5 s on 2 cores
 const fib = join(ROOT, "examples/fib.ts");
 
 for (const runtime of ["deno", "bun"]) {
-  t.test(`${runtime}: bad input gets one clear line and status 2`, async (t) => {
+  t.test(`${runtime}: bad input gets one clear line and its status`, async (t) => {
     const bad = [
-      [["-p", "5", fib], /period must be between 1e-6 and 1\.0 seconds, got 5/],
-      [["-p", "abc", fib], /--period expects a number, got "abc"/],
-      [["--bogus", fib], /Unknown option '--bogus'/],
-      [["nope.ts"], /cannot find the program to profile: nope\.ts/],
-      [[], /no program to profile/],
-      [["show"], /show: which log\?/],
+      [["-p", "5", fib], /period must be between 1e-6 and 1\.0 seconds, got 5/, 2],
+      [["-p", "abc", fib], /--period expects a number, got "abc"/, 2],
+      [["--bogus", fib], /Unknown option '--bogus'/, 2],
+      [["nope.ts"], /cannot find the program to profile: nope\.ts/, 66],
+      [[], /no program to profile/, 2],
+      [["show"], /show: which log\?/, 2],
     ];
-    for (const [args, re] of bad) {
+    for (const [args, re, status] of bad) {
       const r = await cli(runtime, args);
-      t.equal(r.status, 2, `${args.join(" ")} → status 2`);
+      t.equal(r.status, status, `${args.join(" ")} → status ${status}`);
       t.match(r.stderr, re, `${args.join(" ")} → message`);
       t.equal(r.stderr.trim().split("\n").length, 1, "one line");
     }
     const r = await cli(runtime, ["show", join(ROOT, "package.json")]);
-    t.equal(r.status, 1, "show of a non-log → status 1");
+    t.equal(r.status, 65, "show of a non-log → status 65 (bad data)");
     t.match(r.stderr, /not a vmprof log|not a \.cpuprofile/);
     t.equal(r.stderr.trim().split("\n").length, 1, "one line");
   });
