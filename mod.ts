@@ -3,8 +3,8 @@
 // The API's state lives in lib/api.ts; this file only says what is public.
 export {
   disable,
-  type EnableOptions,
   enable,
+  type EnableOptions,
   isEnabled,
   readProfile,
   registerThread,
@@ -21,7 +21,7 @@ export type { Profile, Sample } from "./lib/format/reader.ts";
 export type { NativeStats } from "./lib/ffi/native.ts";
 export type { SamplingOptions } from "./lib/session.ts";
 export { EXPORTERS, exportProfile } from "./lib/export/exporter.ts";
-export type { ExportOptions, Exporter } from "./lib/export/exporter.ts";
+export type { Exporter, ExportOptions } from "./lib/export/exporter.ts";
 export { parseAnyProfile } from "./lib/import/any.ts";
 export { diffStats } from "./lib/profile/diff.ts";
 export type { DiffOptions, DiffRow, ProfileDiff } from "./lib/profile/diff.ts";

@@ -71,14 +71,17 @@ function profiledSplit(path: string): { split: Split; counts: { heavy: number; l
   }
   const all = stats.profile.samples.length;
   if (heavy === 0 || light === 0) {
-    throw new Error(`${path}: no samples in ${heavy === 0 ? "heavy" : "light"} (${all} samples in all; ${topSelf(stats)})`);
+    throw new Error(
+      `${path}: no samples in ${heavy === 0 ? "heavy" : "light"} (${all} samples in all; ${topSelf(stats)})`,
+    );
   }
   return { split: { heavy: heavy / (heavy + light), light: light / (heavy + light) }, counts: { heavy, light, all } };
 }
 
 /** The three functions with the most self samples, for a run that went wrong. */
 function topSelf(stats: Stats): string {
-  return "most self: " + stats.flat().sort((a, b) => b.self - a.self).slice(0, 3).map((r) => `${r.name} ${r.self}`).join(", ");
+  return "most self: " +
+    stats.flat().sort((a, b) => b.self - a.self).slice(0, 3).map((r) => `${r.name} ${r.self}`).join(", ");
 }
 
 /** Keeps a profile that went wrong in bench/results/ for a look, and says where. */

@@ -20,7 +20,12 @@ export function jsSelfCounts(profilePath: string): { total: number; functions: S
     const p = parseName(row.name);
     if (p.kind !== "js" || isUnknownFile(p.file) || row.self === 0) continue;
     // Our logs keep ':' out of names and files (vmprof splits on it): spell both sides alike.
-    functions.push({ name: p.name.replaceAll(":", "."), file: p.file.replaceAll(":", "."), line: p.line, self: row.self });
+    functions.push({
+      name: p.name.replaceAll(":", "."),
+      file: p.file.replaceAll(":", "."),
+      line: p.line,
+      self: row.self,
+    });
   }
   return { total, functions };
 }

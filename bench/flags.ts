@@ -41,7 +41,9 @@ function main(): void {
     usageError("flags.ts", `${(e as Error).message}\n${USAGE}`);
   }
   if (values.help) return console.log(USAGE);
-  if (values.runtime !== "deno" && values.runtime !== "bun") usageError("flags.ts", `--runtime must be deno or bun, got ${values.runtime}`);
+  if (values.runtime !== "deno" && values.runtime !== "bun") {
+    usageError("flags.ts", `--runtime must be deno or bun, got ${values.runtime}`);
+  }
   const rt = values.runtime as RuntimeName;
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) usageError("flags.ts", `--runs needs an integer >= 1, got ${values.runs}`);
@@ -60,8 +62,16 @@ function main(): void {
       const items = set.items.map((x) => x.replaceAll("DIR", dir));
       const env: Record<string, string | undefined> = { ...process.env };
       let args: string[];
-      if (rt === "deno") args = ["run", "-A", ...(items.length ? [`--v8-flags=${items.join(",")}`] : []), program, "--scale", values.scale];
-      else {
+      if (rt === "deno") {
+        args = [
+          "run",
+          "-A",
+          ...(items.length ? [`--v8-flags=${items.join(",")}`] : []),
+          program,
+          "--scale",
+          values.scale,
+        ];
+      } else {
         args = [program, "--scale", values.scale];
         for (const kv of items) env[kv.slice(0, kv.indexOf("="))] = kv.slice(kv.indexOf("=") + 1);
       }
@@ -79,9 +89,11 @@ function main(): void {
   console.log("|---|---:|---:|---:|");
   for (const [label, xs] of times) {
     const paired = xs.map((x, i) => 100 * (x / plain[i] - 1));
-    console.log(`| ${label} | ${median(xs).toFixed(0)} | ${label === "plain" ? "—" : sign(median(paired))} | ${
-      label === "plain" ? "—" : sign(100 * (median(xs) / median(plain) - 1))
-    } |`);
+    console.log(
+      `| ${label} | ${median(xs).toFixed(0)} | ${label === "plain" ? "—" : sign(median(paired))} | ${
+        label === "plain" ? "—" : sign(100 * (median(xs) / median(plain) - 1))
+      } |`,
+    );
   }
 }
 

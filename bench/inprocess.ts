@@ -65,7 +65,13 @@ export interface InprocessRow {
 }
 
 /** Child mode: time the workload's work in on/off pairs in this process; print one JSON line. */
-async function child(workload: string, pairs: number, scale: number, period: number | undefined, realTime: boolean): Promise<void> {
+async function child(
+  workload: string,
+  pairs: number,
+  scale: number,
+  period: number | undefined,
+  realTime: boolean,
+): Promise<void> {
   const native = loadNative();
   const dir = mkdtempSync(join(tmpdir(), "vmprof-js-inprocess-"));
   const spool = join(dir, "raw.log");
@@ -127,7 +133,9 @@ const signed = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(1)}%
 
 export function inprocessTable(rows: InprocessRow[], o: { period?: number; realTime: boolean; scale: number }): string {
   const lines = [
-    `## Sampler alone, in-process A/B (${o.realTime ? "wall-clock" : "CPU-time"} sampling, period ${o.period ?? 0.00099} s, --scale ${o.scale})`,
+    `## Sampler alone, in-process A/B (${o.realTime ? "wall-clock" : "CPU-time"} sampling, period ${
+      o.period ?? 0.00099
+    } s, --scale ${o.scale})`,
     "",
     "Each process times the workload's work in pairs, sampling in one run of each pair (order on-off-off-on); " +
     "overhead = median over pairs of (on / off − 1); noise = median difference between two unsampled runs in a row.",
@@ -139,7 +147,9 @@ export function inprocessTable(rows: InprocessRow[], o: { period?: number; realT
     lines.push(
       r.error
         ? `| ${r.runtime} | ${r.workload} | failed: ${r.error.split("\n")[0]} | | | | | |`
-        : `| ${r.runtime} | ${r.workload} | ${r.pairs} | ${r.offMs.toFixed(0)} | ${signed(r.overhead)} (${signed(r.min)}..${signed(r.max)}) | ` +
+        : `| ${r.runtime} | ${r.workload} | ${r.pairs} | ${r.offMs.toFixed(0)} | ${signed(r.overhead)} (${
+          signed(r.min)
+        }..${signed(r.max)}) | ` +
           `±${r.noise.toFixed(1)}% | ${r.samplesPerRun.toFixed(0)} | ${r.samplerPercent.toFixed(2)}% |`,
     );
   }
@@ -161,7 +171,18 @@ export async function runInprocess(
       if (o.period !== undefined) args.push("--period", String(o.period));
       if (o.realTime) args.push("--real-time");
       const r = await runChild(rt, args);
-      const base = { runtime: rt, workload, pairs: 0, offMs: 0, overhead: 0, min: 0, max: 0, noise: 0, samplesPerRun: 0, samplerPercent: 0 };
+      const base = {
+        runtime: rt,
+        workload,
+        pairs: 0,
+        offMs: 0,
+        overhead: 0,
+        min: 0,
+        max: 0,
+        noise: 0,
+        samplesPerRun: 0,
+        samplerPercent: 0,
+      };
       let c: ChildResult;
       try {
         if (r.status !== 0) throw new Error(`status ${r.status}: ${r.stderr.trim().split("\n").slice(-3).join(" ")}`);
@@ -222,10 +243,14 @@ async function main(): Promise<void> {
   if (!Number.isInteger(pairs) || pairs < 1) fail(`--pairs needs an integer >= 1, got ${values.pairs}`);
   if (!(scale > 0)) fail(`--scale needs a positive number, got ${values.scale}`);
   const period = values.period === undefined ? undefined : Number(values.period);
-  if (period !== undefined && !(period >= 1e-6 && period <= 1)) fail(`--period must be 1e-06 .. 1.0 seconds, got ${values.period}`);
+  if (period !== undefined && !(period >= 1e-6 && period <= 1)) {
+    fail(`--period must be 1e-06 .. 1.0 seconds, got ${values.period}`);
+  }
   if (values.child) return child(values.child, pairs, scale, period, values["real-time"]);
   const workloads = values.workloads?.split(",").map((s) => s.trim()) ?? WORKLOADS.slice(0, 4);
-  for (const w of workloads) if (!WORKLOADS.includes(w)) fail(`--workloads: unknown ${JSON.stringify(w)} (known: ${WORKLOADS.join(", ")})`);
+  for (const w of workloads) {
+    if (!WORKLOADS.includes(w)) fail(`--workloads: unknown ${JSON.stringify(w)} (known: ${WORKLOADS.join(", ")})`);
+  }
   const runtimes = runtimesOption("inprocess.ts", values.runtime);
   const o = { runtimes, workloads, pairs, scale, period, realTime: values["real-time"] };
   const rows = await runInprocess(o);

@@ -19,7 +19,16 @@
 // profiler wrote a profile; a run that fails is reported and run again, and the exit status
 // is 1. Targets are reported, never enforced: too noisy for a pass/fail.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { cpus, loadavg, release, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import process from "node:process";
@@ -36,7 +45,11 @@ const DEFAULT_PERIOD = 0.00099; // the CLI's default
 const QUIET_SECONDS = 1; // seconds of a quiet machine before each run (a crowded run is caught after it, too)
 const TOP = 10;
 /** The names-fn variant: V8's only-functions map instead of the CLI's (lib/runtime.ts DENO_V8_FLAGS). */
-const DENO_NAME_FN_FLAGS = ["--perf-basic-prof-only-functions", "--interpreted-frames-native-stack", "--logfile=/dev/null"];
+const DENO_NAME_FN_FLAGS = [
+  "--perf-basic-prof-only-functions",
+  "--interpreted-frames-native-stack",
+  "--logfile=/dev/null",
+];
 
 export const WORKLOADS = ["terser", "typescript", "parser", "markdown", "http", "spin"] as const;
 type WorkloadId = typeof WORKLOADS[number];
@@ -180,7 +193,9 @@ const MAX_FAILURES = 3; // failed runs per runtime before it is given up
 function list<T extends string>(name: string, text: string, allowed: readonly T[]): T[] {
   const items = text.split(",").map((s) => s.trim()).filter(Boolean);
   for (const item of items) {
-    if (!allowed.includes(item as T)) throw new BenchError(`--${name}: unknown ${JSON.stringify(item)} (known: ${allowed.join(", ")})`);
+    if (!allowed.includes(item as T)) {
+      throw new BenchError(`--${name}: unknown ${JSON.stringify(item)} (known: ${allowed.join(", ")})`);
+    }
   }
   if (!items.length) throw new BenchError(`--${name} needs at least one of ${allowed.join(", ")}`);
   return [...new Set(items as T[])];
@@ -221,7 +236,9 @@ export function parseOptions(argv: string[]): Options | undefined {
   let period: number | undefined;
   if (values.period !== undefined) {
     period = Number(values.period);
-    if (!(period >= 1e-6 && period <= 1)) throw new BenchError(`--period must be 1e-06 .. 1.0 seconds, got ${values.period}`);
+    if (!(period >= 1e-6 && period <= 1)) {
+      throw new BenchError(`--period must be 1e-06 .. 1.0 seconds, got ${values.period}`);
+    }
   }
   let scale = values.quick ? 0.15 : 1;
   if (values.scale !== undefined) {
@@ -229,7 +246,11 @@ export function parseOptions(argv: string[]): Options | undefined {
     if (!(scale > 0)) throw new BenchError(`--scale needs a positive number, got ${values.scale}`);
   }
   const realTime = values["real-time"];
-  const workloads = values.workloads ? list("workloads", values.workloads, WORKLOADS) : realTime ? [...WORKLOADS] : CPU_WORKLOADS;
+  const workloads = values.workloads
+    ? list("workloads", values.workloads, WORKLOADS)
+    : realTime
+    ? [...WORKLOADS]
+    : CPU_WORKLOADS;
   const variants = values.variants ? list("variants", values.variants, VARIANTS) : DEFAULT_VARIANTS;
   const runs = int("runs", values.runs, values.quick ? 1 : 7, 1);
   return {
@@ -276,7 +297,11 @@ function command(rt: RuntimeName, workload: WorkloadId, variant: VariantId, opts
   const args = ["--scale", String(opts.scale)];
   const runtime = { name: rt, execPath: runtimeBinary(rt) };
   const run = rt === "deno" ? [runtimeBinary(rt), "run", "-A"] : [runtimeBinary(rt)];
-  const make = (argv: string[], env: Record<string, string> = {}): Command => ({ cmd: argv[0], args: argv.slice(1), env });
+  const make = (argv: string[], env: Record<string, string> = {}): Command => ({
+    cmd: argv[0],
+    args: argv.slice(1),
+    env,
+  });
   const period = opts.period ?? DEFAULT_PERIOD;
   switch (variant) {
     // plain, names and sampling: the CLI's own child command (lib/runtime.ts), without the
@@ -287,7 +312,12 @@ function command(rt: RuntimeName, workload: WorkloadId, variant: VariantId, opts
       return childCommand(runtime, undefined, program, args, sideDir(rt, variant, dir), {});
     case "names-fn":
       // A research variant (Deno only): V8's other perf map flag, which the CLI does not use.
-      return make([...run, `--v8-flags=${DENO_NAME_FN_FLAGS.join(",")},--perf-basic-prof-path=${sideDir(rt, variant, dir)}`, program, ...args]);
+      return make([
+        ...run,
+        `--v8-flags=${DENO_NAME_FN_FLAGS.join(",")},--perf-basic-prof-path=${sideDir(rt, variant, dir)}`,
+        program,
+        ...args,
+      ]);
     case "sampling": {
       // The agent as cli.ts preloads it, without the symbol source: sampling and the raw log only.
       const agent = join(PROJECT_DIR, "lib", "agent", `${rt}.ts`);
@@ -302,7 +332,9 @@ function command(rt: RuntimeName, workload: WorkloadId, variant: VariantId, opts
       return make([...run, CLI, ...flags, program, ...args]);
     }
     case "cpuprof": {
-      const interval = opts.period === undefined ? [] : [`--cpu-prof-interval=${Math.max(1, Math.round(period * 1e6))}`];
+      const interval = opts.period === undefined
+        ? []
+        : [`--cpu-prof-interval=${Math.max(1, Math.round(period * 1e6))}`];
       return make([...run, "--cpu-prof", `--cpu-prof-dir=${dir}`, ...interval, program, ...args]);
     }
   }
@@ -406,7 +438,9 @@ async function runOnce(
       checksum: result.checksum,
       sideBytes: dirBytes(side),
     };
-    if (variant.startsWith("names") && run.sideBytes === 0) throw new RunFailed(`${what}: no perf map / jitdump in ${side}`);
+    if (variant.startsWith("names") && run.sideBytes === 0) {
+      throw new RunFailed(`${what}: no perf map / jitdump in ${side}`);
+    }
     if (variant === "cpuprof") {
       const file = readdirSync(dir).find((n) => n.endsWith(".cpuprofile"));
       if (!file) throw new RunFailed(`${what}: --cpu-prof wrote no profile in ${dir}`);
@@ -512,7 +546,9 @@ const VARIANT_HEAD: Record<VariantId, string> = {
 export function describeMode(opts: Options): string {
   const period = opts.period ?? DEFAULT_PERIOD;
   return `${opts.realTime ? "wall-clock (--real-time)" : "CPU-time"} sampling, period ${period} s` +
-    (opts.period === undefined ? " (default; --cpu-prof 1 ms)" : ` (--cpu-prof-interval ${Math.round(period * 1e6)} µs)`);
+    (opts.period === undefined
+      ? " (default; --cpu-prof 1 ms)"
+      : ` (--cpu-prof-interval ${Math.round(period * 1e6)} µs)`);
 }
 
 /** How far above plain a whole-command overhead must be to stand out of this machine's noise, %. */
@@ -533,10 +569,18 @@ function wholeCommandTable(r: RuntimeReport, variants: VariantId[]): string[] {
   ];
   for (const w of r.workloads) {
     const v = w.wallOverhead.vmprof?.median, c = w.wallOverhead.cpuprof?.median;
-    const ratio = v === undefined || c === undefined ? "—" : c <= NOISE_PERCENT ? "(--cpu-prof within noise)" : (v / c).toFixed(2);
-    const plainWall = median(r.runs.filter((x) => x.workload === w.workload && x.variant === "plain").map((x) => x.wallMs));
+    const ratio = v === undefined || c === undefined
+      ? "—"
+      : c <= NOISE_PERCENT
+      ? "(--cpu-prof within noise)"
+      : (v / c).toFixed(2);
+    const plainWall = median(
+      r.runs.filter((x) => x.workload === w.workload && x.variant === "plain").map((x) => x.wallMs),
+    );
     lines.push(
-      `| ${WORKLOAD_LABEL[w.workload]} | ${plainWall.toFixed(0)} | ${spread(w.wallOverhead.vmprof)} | ${spread(w.wallOverhead.cpuprof)} | ${ratio} | ` +
+      `| ${WORKLOAD_LABEL[w.workload]} | ${plainWall.toFixed(0)} | ${spread(w.wallOverhead.vmprof)} | ${
+        spread(w.wallOverhead.cpuprof)
+      } | ${ratio} | ` +
         `${w.finishMs === undefined ? "—" : `${(w.finishMs / 1000).toFixed(2)} s`} |`,
     );
   }
@@ -544,7 +588,11 @@ function wholeCommandTable(r: RuntimeReport, variants: VariantId[]): string[] {
     const d = xs.filter((x): x is number => x !== undefined);
     return d.length ? signed(median(d)) : "—";
   };
-  lines.push(`| **median program** | | **${med(r.workloads.map((w) => w.wallOverhead.vmprof?.median))}** | **${med(r.workloads.map((w) => w.wallOverhead.cpuprof?.median))}** | | |`);
+  lines.push(
+    `| **median program** | | **${med(r.workloads.map((w) => w.wallOverhead.vmprof?.median))}** | **${
+      med(r.workloads.map((w) => w.wallOverhead.cpuprof?.median))
+    }** | | |`,
+  );
   return lines;
 }
 
@@ -564,14 +612,20 @@ export function runtimeTable(rt: RuntimeName, r: RuntimeReport, opts: Options): 
   for (const w of r.workloads) {
     const v = w.overhead.vmprof?.median, c = w.overhead.cpuprof?.median;
     const ratio = v === undefined || c === undefined ? "—" : c <= 0 ? "n/a" : (v / c).toFixed(2);
-    lines.push(`| ${WORKLOAD_LABEL[w.workload]} | ${w.plainWorkMs.toFixed(0)} | ${variants.map((x) => spread(w.overhead[x])).join(" | ")} | ${ratio} |`);
+    lines.push(
+      `| ${WORKLOAD_LABEL[w.workload]} | ${w.plainWorkMs.toFixed(0)} | ${
+        variants.map((x) => spread(w.overhead[x])).join(" | ")
+      } | ${ratio} |`,
+    );
   }
   const med = (xs: (number | undefined)[]) => {
     const d = xs.filter((x): x is number => x !== undefined);
     return d.length ? signed(median(d)) : "—";
   };
   lines.push(
-    `| **median program** | | ${variants.map((x) => `**${med(r.workloads.map((w) => w.overhead[x]?.median))}**`).join(" | ")} | |`,
+    `| **median program** | | ${
+      variants.map((x) => `**${med(r.workloads.map((w) => w.overhead[x]?.median))}**`).join(" | ")
+    } | |`,
   );
   if (variants.includes("vmprof")) {
     lines.push("");
@@ -586,9 +640,15 @@ export function runtimeTable(rt: RuntimeName, r: RuntimeReport, opts: Options): 
         ? "?"
         : `${w.samplerPercent.toFixed(2)}% (${w.handlerMs!.toFixed(0)} + ${w.flusherMs!.toFixed(0)} ms)`;
       lines.push(
-        `| ${w.workload} | ${w.samples ?? "?"} (${w.cpuprofSamples ?? "—"}) | ${w.namedPercent?.toFixed(1) ?? "?"}% | ${sampler} | ` +
-          `${w.finishMs === undefined ? "?" : `${(w.finishMs / 1000).toFixed(2)} s`} | ${spread(w.cpuOverhead.vmprof)} | ` +
-          `${spread(w.wallOverhead.vmprof)} | ${mb(w.peakRssKb.plain)} → ${mb(w.peakRssKb.vmprof)} (${mb(w.peakRssKb.cpuprof)}) | ` +
+        `| ${w.workload} | ${w.samples ?? "?"} (${w.cpuprofSamples ?? "—"}) | ${
+          w.namedPercent?.toFixed(1) ?? "?"
+        }% | ${sampler} | ` +
+          `${w.finishMs === undefined ? "?" : `${(w.finishMs / 1000).toFixed(2)} s`} | ${
+            spread(w.cpuOverhead.vmprof)
+          } | ` +
+          `${spread(w.wallOverhead.vmprof)} | ${mb(w.peakRssKb.plain)} → ${mb(w.peakRssKb.vmprof)} (${
+            mb(w.peakRssKb.cpuprof)
+          }) | ` +
           `${w.top10 === undefined ? "—" : `${w.top10}/${w.top10Of}`} |`,
       );
     }
@@ -596,9 +656,14 @@ export function runtimeTable(rt: RuntimeName, r: RuntimeReport, opts: Options): 
   lines.push("");
   const other = r.runs.map((x) => x.otherLoad).filter((x): x is number => x !== null);
   lines.push(
-    (other.length ? `Other processes' load during the kept runs: median ${median(other).toFixed(2)}, max ${Math.max(...other).toFixed(2)} cores; ` : "") +
+    (other.length
+      ? `Other processes' load during the kept runs: median ${median(other).toFixed(2)}, max ${
+        Math.max(...other).toFixed(2)
+      } cores; `
+      : "") +
       `${r.redone} run${r.redone === 1 ? "" : "s"} done again for load above ${opts.maxOtherLoad} cores` +
-      (r.crowdedKept ? `; ${r.crowdedKept} crowded run${r.crowdedKept === 1 ? "" : "s"} kept (out of retries)` : "") + ".",
+      (r.crowdedKept ? `; ${r.crowdedKept} crowded run${r.crowdedKept === 1 ? "" : "s"} kept (out of retries)` : "") +
+      ".",
   );
   if (r.failures.length) {
     lines.push("", `FAILED RUNS (each run again): ${r.failures.length}. First:`, "");
@@ -652,7 +717,11 @@ async function waitForQuiet(maxLoad: number, maxWait: number): Promise<number> {
 }
 
 /** Runs the warm-up round (if any) and `opts.runs` counted rounds of every workload and variant on `rt`. */
-async function measure(rt: RuntimeName, opts: Options, scratch: string): Promise<Omit<RuntimeReport, "version" | "workloads" | "commands">> {
+async function measure(
+  rt: RuntimeName,
+  opts: Options,
+  scratch: string,
+): Promise<Omit<RuntimeReport, "version" | "workloads" | "commands">> {
   const kept: Run[] = [];
   const checksums = new Map<WorkloadId, number>();
   let redone = 0, crowdedKept = 0, attempt = 0, waitedTotal = 0;
@@ -669,21 +738,31 @@ async function measure(rt: RuntimeName, opts: Options, scratch: string): Promise
           } catch (e) {
             if (!(e instanceof RunFailed)) throw e;
             failures.push(e.message);
-            log(`${rt} ${workload} ${variant}: RUN FAILED (${failures.length} of at most ${MAX_FAILURES}): ${e.message}`);
-            if (failures.length >= MAX_FAILURES) throw new BenchError(`${rt}: ${failures.length} runs failed; giving up on ${rt}`);
+            log(
+              `${rt} ${workload} ${variant}: RUN FAILED (${failures.length} of at most ${MAX_FAILURES}): ${e.message}`,
+            );
+            if (failures.length >= MAX_FAILURES) {
+              throw new BenchError(`${rt}: ${failures.length} runs failed; giving up on ${rt}`);
+            }
             continue;
           }
           const expected = checksums.get(workload) ?? run.checksum;
           checksums.set(workload, expected);
           if (run.checksum !== expected) {
-            throw new BenchError(`${rt} ${workload} ${variant} computed checksum ${run.checksum}, other runs ${expected}: not deterministic`);
+            throw new BenchError(
+              `${rt} ${workload} ${variant} computed checksum ${run.checksum}, other runs ${expected}: not deterministic`,
+            );
           }
           run.crowded = run.otherLoad !== null && run.otherLoad > opts.maxOtherLoad;
           const again = run.crowded && round > 0 && redone < opts.retries;
           log(
-            `${rt} ${round === 0 ? "warm-up" : `round ${round}/${opts.runs}`} ${workload.padEnd(10)} ${variant.padEnd(8)} ` +
+            `${rt} ${round === 0 ? "warm-up" : `round ${round}/${opts.runs}`} ${workload.padEnd(10)} ${
+              variant.padEnd(8)
+            } ` +
               `work ${run.workMs.toFixed(0).padStart(5)} ms, cpu ${run.cpuMs.toFixed(0).padStart(5)} ms, ` +
-              `wall ${run.wallMs.toFixed(0).padStart(5)} ms, others ${run.otherLoad === null ? "?" : run.otherLoad.toFixed(2)} cores` +
+              `wall ${run.wallMs.toFixed(0).padStart(5)} ms, others ${
+                run.otherLoad === null ? "?" : run.otherLoad.toFixed(2)
+              } cores` +
               (run.samples !== undefined ? `, ${run.samples} samples` : "") +
               (run.crowded && round > 0 ? (again ? " (crowded: again)" : " (crowded: kept)") : ""),
           );
@@ -704,7 +783,9 @@ async function measure(rt: RuntimeName, opts: Options, scratch: string): Promise
 }
 
 /** Runs the benchmark; returns the report and the exit status (1 if a run failed). */
-export async function runOverhead(opts: Options): Promise<{ report: OverheadReport; markdown: string; status: number }> {
+export async function runOverhead(
+  opts: Options,
+): Promise<{ report: OverheadReport; markdown: string; status: number }> {
   for (const w of opts.workloads) {
     if (!existsSync(join(WORKLOAD_DIR, `${w}.mjs`))) throw new BenchError(`no workload ${w} in ${WORKLOAD_DIR}`);
   }
@@ -712,7 +793,13 @@ export async function runOverhead(opts: Options): Promise<{ report: OverheadRepo
   const scratch = mkdtempSync(join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "vmprof-js-bench-"));
   const report: OverheadReport = {
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, model: cpus()[0]?.model, kernel: release(), loadavgStart: loadavg(), loadavgEnd: [] },
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model,
+      kernel: release(),
+      loadavgStart: loadavg(),
+      loadavgEnd: [],
+    },
     options: opts,
     runtimes: {},
   };
@@ -742,7 +829,16 @@ export async function runOverhead(opts: Options): Promise<{ report: OverheadRepo
         if (!(e instanceof BenchError)) throw e;
         log(`overhead: ${e.message}`);
         tables.push(`### ${rt}: no figures\n\n    ${e.message.split("\n").join("\n    ")}`);
-        report.runtimes[rt] = { version: ver, workloads: [], runs: [], redone: 0, crowdedKept: 0, failures: [e.message], commands: {}, error: e.message };
+        report.runtimes[rt] = {
+          version: ver,
+          workloads: [],
+          runs: [],
+          redone: 0,
+          crowdedKept: 0,
+          failures: [e.message],
+          commands: {},
+          error: e.message,
+        };
         status = 1;
       }
     }

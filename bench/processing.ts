@@ -41,7 +41,6 @@ const USAGE = `usage: deno run -A bench/processing.ts [options]
   --json FILE          also write all measurements to FILE
   -h, --help           show this help`;
 
-
 interface Timing {
   parseMs: number;
   treeMs: number;

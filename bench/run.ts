@@ -108,7 +108,8 @@ function checkTargets(
       const worst = Math.max(...v);
       checks.push({
         target: `${rt}: total overhead ≤ ${TARGETS.totalPercent}% on every program (CPU, default period)`,
-        achieved: r.workloads.map((w) => `${w.workload} ${w.overhead.vmprof ? signed(w.overhead.vmprof.median) : "?"}`).join(", "),
+        achieved: r.workloads.map((w) => `${w.workload} ${w.overhead.vmprof ? signed(w.overhead.vmprof.median) : "?"}`)
+          .join(", "),
         met: worst <= TARGETS.totalPercent,
       });
       checks.push({
@@ -132,8 +133,11 @@ function checkTargets(
         const vm = median(wall.map((w) => w.wallOverhead.vmprof!.median));
         const cp = median(wall.map((w) => w.wallOverhead.cpuprof!.median));
         checks.push({
-          target: `${rt}: whole command below --cpu-prof's on every program where --cpu-prof is above the noise (> ${NOISE_PERCENT}%)`,
-          achieved: wall.map((w) => `${w.workload} ${signed(w.wallOverhead.vmprof!.median)} vs ${signed(w.wallOverhead.cpuprof!.median)}`).join(", "),
+          target:
+            `${rt}: whole command below --cpu-prof's on every program where --cpu-prof is above the noise (> ${NOISE_PERCENT}%)`,
+          achieved: wall.map((w) =>
+            `${w.workload} ${signed(w.wallOverhead.vmprof!.median)} vs ${signed(w.wallOverhead.cpuprof!.median)}`
+          ).join(", "),
           met: beaten.length === above.length,
         });
         checks.push({
@@ -144,9 +148,12 @@ function checkTargets(
       }
       const naming = r.workloads.filter((w) => w.finishMs !== undefined);
       if (naming.length) {
-        const limit = (w: typeof naming[number]) => Math.max(TARGETS.namingSeconds * 1000, TARGETS.namingShare * w.plainWorkMs);
+        const limit = (w: typeof naming[number]) =>
+          Math.max(TARGETS.namingSeconds * 1000, TARGETS.namingShare * w.plainWorkMs);
         checks.push({
-          target: `${rt}: naming after exit ≤ ${TARGETS.namingSeconds} s or ${TARGETS.namingShare * 100}% of the run, every program`,
+          target: `${rt}: naming after exit ≤ ${TARGETS.namingSeconds} s or ${
+            TARGETS.namingShare * 100
+          }% of the run, every program`,
           achieved: naming.map((w) => `${w.workload} ${(w.finishMs! / 1000).toFixed(2)} s`).join(", "),
           met: naming.every((w) => w.finishMs! <= limit(w)),
         });
@@ -174,8 +181,11 @@ function checkTargets(
     if (!ok.length) continue;
     const m = median(ok.map((r) => r.overhead));
     checks.push({
-      target: `${rt}: sampling alone (in-process A/B) within the ${TARGETS.medianCpuPercent}% CPU-mode budget, median program`,
-      achieved: `${signed(m)} (` + ok.map((r) => `${r.workload} ${signed(r.overhead)} ±${r.noise.toFixed(1)}`).join(", ") + ")",
+      target:
+        `${rt}: sampling alone (in-process A/B) within the ${TARGETS.medianCpuPercent}% CPU-mode budget, median program`,
+      achieved: `${signed(m)} (` + ok.map((r) =>
+        `${r.workload} ${signed(r.overhead)} ±${r.noise.toFixed(1)}`
+      ).join(", ") + ")",
       met: m <= TARGETS.medianCpuPercent,
     });
   }
@@ -219,8 +229,10 @@ function checkTargets(
       const growth = extras[extras.length - 1] - extras[0]; // the long run's extra minus the short run's
       checks.push({
         target: `${rt}: profiler memory bounded (no growth with run length)`,
-        achieved: mine.map((m) => `${m.workMs.toFixed(0)} ms run: ${signed(100 * (m.vmprofKb / m.plainKb - 1))} ` +
-          `(${((m.vmprofKb - m.plainKb) / 1024).toFixed(0)} MB)`).join("; "),
+        achieved: mine.map((m) =>
+          `${m.workMs.toFixed(0)} ms run: ${signed(100 * (m.vmprofKb / m.plainKb - 1))} ` +
+          `(${((m.vmprofKb - m.plainKb) / 1024).toFixed(0)} MB)`
+        ).join("; "),
         // The ring (4 MB) and buffers are fixed: the long run may not add more than one ring's worth.
         met: growth <= 4 * 1024,
       });
@@ -242,20 +254,38 @@ interface MemoryResult {
  * for a short and an 8× longer run: what the profiler adds, and that it does not grow with the
  * run (a real program's GC moves its peak by tens of MB from run to run, hiding that).
  */
-async function memoryPart(runtimes: RuntimeName[], quick: boolean): Promise<{ results: MemoryResult[]; markdown: string }> {
+async function memoryPart(
+  runtimes: RuntimeName[],
+  quick: boolean,
+): Promise<{ results: MemoryResult[]; markdown: string }> {
   const scales = quick ? [0.1, 0.8] : [0.5, 4];
   const results: MemoryResult[] = [];
   for (const scale of scales) {
     const o = parseOptions([
-      "--runs", quick ? "1" : "3", "--workloads", "spin", "--variants", "vmprof", "--scale", String(scale),
-      "--runtime", runtimes.length === 2 ? "both" : runtimes[0], ...(quick ? ["--quick"] : ["--max-wait", "60"]),
+      "--runs",
+      quick ? "1" : "3",
+      "--workloads",
+      "spin",
+      "--variants",
+      "vmprof",
+      "--scale",
+      String(scale),
+      "--runtime",
+      runtimes.length === 2 ? "both" : runtimes[0],
+      ...(quick ? ["--quick"] : ["--max-wait", "60"]),
     ])!;
     o.warmup = false;
     const { report } = await runOverhead(o);
     for (const [rt, r] of Object.entries(report.runtimes)) {
       const w = r?.workloads[0];
       if (!w || w.peakRssKb.plain === undefined || w.peakRssKb.vmprof === undefined) continue;
-      results.push({ runtime: rt as RuntimeName, scale, workMs: w.plainWorkMs, plainKb: w.peakRssKb.plain, vmprofKb: w.peakRssKb.vmprof });
+      results.push({
+        runtime: rt as RuntimeName,
+        scale,
+        workMs: w.plainWorkMs,
+        plainKb: w.peakRssKb.plain,
+        vmprofKb: w.peakRssKb.vmprof,
+      });
     }
   }
   const lines = [
@@ -264,7 +294,9 @@ async function memoryPart(runtimes: RuntimeName[], quick: boolean): Promise<{ re
     "| runtime | --scale | plain work ms | peak RSS plain MB | peak RSS vmprof-js MB | difference |",
     "|---|---:|---:|---:|---:|---:|",
     ...results.map((m) =>
-      `| ${m.runtime} | ${m.scale} | ${m.workMs.toFixed(0)} | ${(m.plainKb / 1024).toFixed(0)} | ${(m.vmprofKb / 1024).toFixed(0)} | ` +
+      `| ${m.runtime} | ${m.scale} | ${m.workMs.toFixed(0)} | ${(m.plainKb / 1024).toFixed(0)} | ${
+        (m.vmprofKb / 1024).toFixed(0)
+      } | ` +
       `${((m.vmprofKb - m.plainKb) / 1024).toFixed(1)} MB |`
     ),
   ];
@@ -299,7 +331,11 @@ async function main(argv: string[]): Promise<number> {
   if (!Number.isInteger(runs) || runs < 1) usageError("run.ts", `--runs needs an integer >= 1, got ${values.runs}`);
   const runtimes = runtimesOption("run.ts", values.runtime);
   const parts: Part[] = values.only === undefined ? [...PARTS] : values.only.split(",").map((s) => s.trim()) as Part[];
-  for (const p of parts) if (!PARTS.includes(p)) usageError("run.ts", `--only: unknown part ${JSON.stringify(p)} (known: ${PARTS.join(", ")})`);
+  for (const p of parts) {
+    if (!PARTS.includes(p)) {
+      usageError("run.ts", `--only: unknown part ${JSON.stringify(p)} (known: ${PARTS.join(", ")})`);
+    }
+  }
 
   mkdirSync(values.out, { recursive: true });
   const scratch = mkdtempSync(join(tmpdir(), "vmprof-js-bench-run-"));
@@ -331,7 +367,13 @@ async function main(argv: string[]): Promise<number> {
         sections.push(r.markdown);
         if (r.status) status = 1;
       } else if (part === "inprocess") {
-        const o = { runtimes, workloads: ["terser", "typescript", "parser", "markdown"], pairs: quick ? 2 : 12, scale: quick ? 0.1 : 0.3, realTime: false };
+        const o = {
+          runtimes,
+          workloads: ["terser", "typescript", "parser", "markdown"],
+          pairs: quick ? 2 : 12,
+          scale: quick ? 0.1 : 0.3,
+          realTime: false,
+        };
         inprocess = await runInprocess(o);
         sections.push(inprocessTable(inprocess, o));
         if (inprocess.some((r) => r.error)) status = 1;
@@ -341,11 +383,21 @@ async function main(argv: string[]): Promise<number> {
         sections.push(m.markdown);
       } else if (part === "accuracy") {
         const json = join(scratch, "accuracy.json");
-        const r = await script("accuracy.ts", ["--runs", String(quick ? 1 : runs), "--runtime", values.runtime, "--json", json, ...(quick ? ["--seconds", "1"] : [])]);
+        const r = await script("accuracy.ts", [
+          "--runs",
+          String(quick ? 1 : runs),
+          "--runtime",
+          values.runtime,
+          "--json",
+          json,
+          ...(quick ? ["--seconds", "1"] : []),
+        ]);
         // A run whose profile misses a function is a finding (in the table and the targets),
         // not a broken bench: only a missing report counts as a failure here.
         if (r.status && !existsSync(json)) status = 1;
-        sections.push(`## Accuracy: shares against ground truth timed inside the program (tests/fixtures/split.ts)\n\n${r.stdout}`);
+        sections.push(
+          `## Accuracy: shares against ground truth timed inside the program (tests/fixtures/split.ts)\n\n${r.stdout}`,
+        );
         try {
           accuracy = JSON.parse(readFileSync(json, "utf8"));
         } catch { /* reported by the script */ }
@@ -374,10 +426,15 @@ async function main(argv: string[]): Promise<number> {
   ].join("\n");
   const minutes = ((Date.now() - started) / 60000).toFixed(1);
   const md = `# vmprof-js benchmark${quick ? " (--quick: one short round, figures not meaningful)" : ""}\n\n` +
-    `${new Date().toISOString()}, ${minutes} min, command: \`node_modules/.bin/deno run -A bench/run.ts ${argv.join(" ")}\`\n\n` +
+    `${new Date().toISOString()}, ${minutes} min, command: \`node_modules/.bin/deno run -A bench/run.ts ${
+      argv.join(" ")
+    }\`\n\n` +
     `${targets}\n\n${sections.join("\n\n")}`;
   writeFileSync(join(values.out, "bench.md"), md);
-  writeFileSync(join(values.out, "bench.json"), JSON.stringify({ overhead, inprocess, memory, accuracy, processing, checks }, null, 2) + "\n");
+  writeFileSync(
+    join(values.out, "bench.json"),
+    JSON.stringify({ overhead, inprocess, memory, accuracy, processing, checks }, null, 2) + "\n",
+  );
   process.stdout.write(md);
   log(`run.ts: report written to ${join(values.out, "bench.md")} and bench.json (${minutes} min)`);
   return status;

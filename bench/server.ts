@@ -17,12 +17,19 @@ import { median, PROJECT_DIR, runtimeBinary, type RuntimeName, usageError } from
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
-  options: { profiles: { type: "string" }, rounds: { type: "string" }, runtime: { type: "string" }, log: { type: "string" } },
+  options: {
+    profiles: { type: "string" },
+    rounds: { type: "string" },
+    runtime: { type: "string" },
+    log: { type: "string" },
+  },
 });
 const N = Number(values.profiles ?? 1000);
 const ROUNDS = Number(values.rounds ?? 50);
 const rt = (values.runtime ?? ("Deno" in globalThis ? "deno" : "bun")) as RuntimeName;
-if (!(N > 0) || !(ROUNDS > 0) || (rt !== "deno" && rt !== "bun")) usageError("bench/server.ts", "--profiles N --rounds R --runtime deno|bun");
+if (!(N > 0) || !(ROUNDS > 0) || (rt !== "deno" && rt !== "bun")) {
+  usageError("bench/server.ts", "--profiles N --rounds R --runtime deno|bun");
+}
 const bin = runtimeBinary(rt);
 const cli = join(PROJECT_DIR, "cli.ts");
 const work = mkdtempSync(join(tmpdir(), "vmprof-bench-server-"));
@@ -39,7 +46,10 @@ function runCli(args: string[]): Promise<{ code: number | null; stdout: string; 
   });
 }
 
-function call(url: string, o: { method?: string; headers?: Record<string, string>; body?: Uint8Array } = {}): Promise<{ status: number; text: string }> {
+function call(
+  url: string,
+  o: { method?: string; headers?: Record<string, string>; body?: Uint8Array } = {},
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: o.method ?? "GET", headers: o.headers, agent: false }, (res) => {
       let text = "";
@@ -52,7 +62,11 @@ function call(url: string, o: { method?: string; headers?: Record<string, string
   });
 }
 
-async function timed(what: string, n: number, f: (i: number) => Promise<void>): Promise<{ what: string; median: number; p95: number }> {
+async function timed(
+  what: string,
+  n: number,
+  f: (i: number) => Promise<void>,
+): Promise<{ what: string; median: number; p95: number }> {
   const ms: number[] = [];
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
@@ -82,7 +96,11 @@ try {
     });
     server.on("close", () => fail(new Error(`serve ended: ${err}`)));
   });
-  const headers = { Authorization: `Bearer ${token}`, "Content-Encoding": "gzip", "Content-Type": "application/octet-stream" };
+  const headers = {
+    Authorization: `Bearer ${token}`,
+    "Content-Encoding": "gzip",
+    "Content-Type": "application/octet-stream",
+  };
   const up = async (i: number) => {
     const r = await call(`${url}api/profiles?name=bench-${i}&program=p${i % 37}.ts`, { method: "POST", headers, body });
     if (r.status !== 201) throw new Error(`upload ${i}: HTTP ${r.status} ${r.text}`);
@@ -98,14 +116,24 @@ try {
   rows.push(await timed(`list all ${N + ROUNDS}`, ROUNDS, get("limit=5000")));
   rows.push(await timed(`search "p7.ts"`, ROUNDS, get("q=p7.ts")));
   rows.push(await timed(`sort by samples, all`, ROUNDS, get("sort=samples&limit=5000")));
-  rows.push(await timed(`open one (the viewer's payload)`, ROUNDS, async () => {
-    const list = JSON.parse((await call(`${url}api/profiles?limit=1`, { headers: { Authorization: `Bearer ${token}` } })).text);
-    const r = await call(`${url}p/${list.profiles[0].id}/data/0.bin`, { headers: { Authorization: `Bearer ${token}` } });
-    if (r.status !== 200) throw new Error(`open: HTTP ${r.status}`);
-  }));
+  rows.push(
+    await timed(`open one (the viewer's payload)`, ROUNDS, async () => {
+      const list = JSON.parse(
+        (await call(`${url}api/profiles?limit=1`, { headers: { Authorization: `Bearer ${token}` } })).text,
+      );
+      const r = await call(`${url}p/${list.profiles[0].id}/data/0.bin`, {
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      if (r.status !== 200) throw new Error(`open: HTTP ${r.status}`);
+    }),
+  );
   server.kill("SIGTERM");
   const size = readFileSync(db).length;
-  console.log(`# profile server on ${rt}: ${N} stored profiles of ${readFileSync(log).length} bytes (${body.length} gzipped); store ${(size / 2 ** 20).toFixed(1)} MiB`);
+  console.log(
+    `# profile server on ${rt}: ${N} stored profiles of ${
+      readFileSync(log).length
+    } bytes (${body.length} gzipped); store ${(size / 2 ** 20).toFixed(1)} MiB`,
+  );
   console.log("| request | median ms | p95 ms |\n| --- | ---: | ---: |");
   for (const r of rows) console.log(`| ${r.what} | ${r.median.toFixed(2)} | ${r.p95.toFixed(2)} |`);
 } finally {

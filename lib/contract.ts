@@ -47,8 +47,19 @@ export const STATS = {
 export const STATS_SIZE = 120;
 /** The u64 counters of sampler.Stats, in their order from STATS.counters. */
 export const STATS_COUNTERS = [
-  "signals", "samples", "weight", "dropped", "shallow", "truncated", "foreign", "records",
-  "bytes", "writeErrors", "llintFrames", "handlerNs", "flusherNs",
+  "signals",
+  "samples",
+  "weight",
+  "dropped",
+  "shallow",
+  "truncated",
+  "foreign",
+  "records",
+  "bytes",
+  "writeErrors",
+  "llintFrames",
+  "handlerNs",
+  "flusherNs",
 ] as const;
 
 /** Flag bits of Config.flags (sampler.Flags). */
@@ -56,8 +67,17 @@ export const SAMPLER_FLAGS = { realTime: 1, memory: 2, allThreads: 4 } as const;
 
 /** sampler.Result by result code. */
 export const SAMPLER_RESULTS = [
-  "ok", "already_enabled", "not_enabled", "bad_config", "open_failed", "mmap_failed",
-  "timer_failed", "thread_failed", "too_many_threads", "no_stack", "signal_failed",
+  "ok",
+  "already_enabled",
+  "not_enabled",
+  "bad_config",
+  "open_failed",
+  "mmap_failed",
+  "timer_failed",
+  "thread_failed",
+  "too_many_threads",
+  "no_stack",
+  "signal_failed",
 ] as const;
 
 // ------------------------------------------------------------------ raw frames
@@ -126,10 +146,22 @@ export type Activity = "jit" | "interpreter" | "gc" | "native" | "idle";
 export const ACTIVITIES: readonly Activity[] = ["jit", "interpreter", "gc", "native", "idle"];
 
 /** The letter each activity is written as in META `vmprof_js.kinds`. */
-export const ACTIVITY_LETTER: Record<Activity, string> = { jit: "J", interpreter: "I", gc: "G", native: "N", idle: "D" };
+export const ACTIVITY_LETTER: Record<Activity, string> = {
+  jit: "J",
+  interpreter: "I",
+  gc: "G",
+  native: "N",
+  idle: "D",
+};
 
 /** Letter → activity (the inverse of ACTIVITY_LETTER). */
-export const LETTER_ACTIVITY: Record<string, Activity> = { J: "jit", I: "interpreter", G: "gc", N: "native", D: "idle" };
+export const LETTER_ACTIVITY: Record<string, Activity> = {
+  J: "jit",
+  I: "interpreter",
+  G: "gc",
+  N: "native",
+  D: "idle",
+};
 
 /** How the one-line split (Stats.splitLine, the web page) names each activity. */
 export const ACTIVITY_LABELS: Record<Activity, string> = {

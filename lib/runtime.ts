@@ -90,7 +90,12 @@ export function childCommand(
  * Why JIT code in this process cannot be named, or undefined when it can. Used by the API
  * (without the CLI) so that a missing flag is an error that says what to add, not garbage.
  */
-export function missingSymbolSource(rt: RuntimeInfo, pid: number, env: Record<string, string | undefined>, exists: (p: string) => boolean): string | undefined {
+export function missingSymbolSource(
+  rt: RuntimeInfo,
+  pid: number,
+  env: Record<string, string | undefined>,
+  exists: (p: string) => boolean,
+): string | undefined {
   if (rt.name === "deno") {
     if (exists(`/tmp/perf-${pid}.map`)) return undefined;
     return "Deno was not started with V8's perf map: run it with " +

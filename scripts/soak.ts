@@ -68,7 +68,10 @@ function runIt(cmd: string, args: string[], timeoutMs: number): Promise<Ran> {
 }
 
 const plainArgs = (rt: Runtime, file: string) => (rt === "deno" ? ["run", "-A", file] : [file]);
-const cliArgs = (rt: Runtime, args: string[]) => (rt === "deno" ? ["run", "-A", join(ROOT, "cli.ts"), ...args] : [join(ROOT, "cli.ts"), ...args]);
+const cliArgs = (
+  rt: Runtime,
+  args: string[],
+) => (rt === "deno" ? ["run", "-A", join(ROOT, "cli.ts"), ...args] : [join(ROOT, "cli.ts"), ...args]);
 /** stderr without the profiler's own lines. */
 const programStderr = (s: string) => s.split("\n").filter((l) => !l.startsWith("vmprof-js: ")).join("\n");
 
@@ -84,9 +87,24 @@ export interface SoakCounts {
   seconds: number;
 }
 
-async function soakRuntime(rt: Runtime, runs: number, timeoutMs: number, say: (s: string) => void): Promise<SoakCounts> {
+async function soakRuntime(
+  rt: Runtime,
+  runs: number,
+  timeoutMs: number,
+  say: (s: string) => void,
+): Promise<SoakCounts> {
   const t0 = performance.now();
-  const counts: SoakCounts = { runs: 0, crashes: 0, hangs: 0, mismatches: 0, badLogs: 0, samples: 0, cycleRuns: 0, cycleFailures: 0, seconds: 0 };
+  const counts: SoakCounts = {
+    runs: 0,
+    crashes: 0,
+    hangs: 0,
+    mismatches: 0,
+    badLogs: 0,
+    samples: 0,
+    cycleRuns: 0,
+    cycleFailures: 0,
+    seconds: 0,
+  };
   const dir = mkdtempSync(join(tmpdir(), "vmprof-js-soak-"));
   try {
     const refs = new Map<string, Ran>();
@@ -117,7 +135,13 @@ async function soakRuntime(rt: Runtime, runs: number, timeoutMs: number, say: (s
       }
       if (r.status !== ref.status || r.stdout !== ref.stdout || programStderr(r.stderr) !== programStderr(ref.stderr)) {
         counts.mismatches++;
-        say(`DIFFERS ${what}: status ${r.status} (plain ${ref.status}); stdout ${JSON.stringify(r.stdout.slice(0, 200))} (plain ${JSON.stringify(ref.stdout.slice(0, 200))}); stderr ${JSON.stringify(programStderr(r.stderr).slice(-300))}`);
+        say(
+          `DIFFERS ${what}: status ${r.status} (plain ${ref.status}); stdout ${
+            JSON.stringify(r.stdout.slice(0, 200))
+          } (plain ${JSON.stringify(ref.stdout.slice(0, 200))}); stderr ${
+            JSON.stringify(programStderr(r.stderr).slice(-300))
+          }`,
+        );
         continue;
       }
       try {
@@ -128,24 +152,39 @@ async function soakRuntime(rt: Runtime, runs: number, timeoutMs: number, say: (s
         counts.badLogs++;
         say(`BAD LOG ${what}: ${isVmprofError(e) ? e.message : (e as Error).message}`);
       }
-      if ((i + 1) % 50 === 0) say(`${rt}: ${i + 1}/${runs} runs, ${counts.crashes} crashes, ${counts.hangs} hangs, ${counts.mismatches + counts.badLogs} other failures`);
+      if ((i + 1) % 50 === 0) {
+        say(
+          `${rt}: ${i + 1}/${runs} runs, ${counts.crashes} crashes, ${counts.hangs} hangs, ${
+            counts.mismatches + counts.badLogs
+          } other failures`,
+        );
+      }
     }
     // enable/disable 1,000 times in one process, pauses nested and from workers.
     const cycleRuns = Math.max(1, Math.round(runs / 250));
     for (let i = 0; i < cycleRuns; i++) {
-      const r = await runIt(BIN[rt], plainArgs(rt, join(ROOT, "tests/fixtures/soak/cycles.ts")), Math.max(timeoutMs, 120_000));
+      const r = await runIt(
+        BIN[rt],
+        plainArgs(rt, join(ROOT, "tests/fixtures/soak/cycles.ts")),
+        Math.max(timeoutMs, 120_000),
+      );
       counts.cycleRuns++;
       let ok = false;
       try {
         const out = JSON.parse(r.stdout.trim().split("\n").pop() ?? "");
-        ok = r.status === 0 && out.cycles === 1000 && out.workerPauses.join() === "200,200" && out.depth.join() === "1,2,1,0";
+        ok = r.status === 0 && out.cycles === 1000 && out.workerPauses.join() === "200,200" &&
+          out.depth.join() === "1,2,1,0";
       } catch {
         ok = false;
       }
       if (!ok) {
         counts.cycleFailures++;
         if (r.hung) counts.hangs++;
-        say(`CYCLES ${rt} run ${i + 1}: status ${r.status}${r.hung ? " (hung)" : ""}: ${r.stdout.slice(-300)} ${r.stderr.slice(-500)}`);
+        say(
+          `CYCLES ${rt} run ${i + 1}: status ${r.status}${r.hung ? " (hung)" : ""}: ${r.stdout.slice(-300)} ${
+            r.stderr.slice(-500)
+          }`,
+        );
       }
     }
   } finally {
@@ -160,29 +199,46 @@ export async function main(argv: string[]): Promise<number> {
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { runs: { type: "string" }, runtimes: { type: "string" }, timeout: { type: "string" }, help: { type: "boolean", short: "h" } },
+      options: {
+        runs: { type: "string" },
+        runtimes: { type: "string" },
+        timeout: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
     }));
   } catch (e) {
     console.error(`soak: ${(e as Error).message.split("\n")[0]}`);
     return 2;
   }
   if (values.help) {
-    console.log("usage: soak.ts [--runs N (per runtime, default 500)] [--runtimes deno,bun] [--timeout SECONDS (per run, default 60)]");
+    console.log(
+      "usage: soak.ts [--runs N (per runtime, default 500)] [--runtimes deno,bun] [--timeout SECONDS (per run, default 60)]",
+    );
     return 0;
   }
   const runs = Number(values.runs ?? 500);
   const timeout = Number(values.timeout ?? 60);
   const runtimes = (values.runtimes ?? "deno,bun").split(",") as Runtime[];
   if (!Number.isInteger(runs) || runs < 1) return usage(`--runs must be a whole number >= 1, got ${values.runs}`);
-  if (!Number.isFinite(timeout) || timeout <= 0) return usage(`--timeout must be a number of seconds > 0, got ${values.timeout}`);
+  if (!Number.isFinite(timeout) || timeout <= 0) {
+    return usage(`--timeout must be a number of seconds > 0, got ${values.timeout}`);
+  }
   const unknown = runtimes.find((r) => !(r in BIN));
   if (unknown) return usage(`unknown runtime "${unknown}" (deno, bun)`);
   const say = (s: string) => console.log(s);
   const all: Record<string, SoakCounts> = {};
   for (const rt of runtimes) all[rt] = await soakRuntime(rt, runs, timeout * 1000, say);
-  console.log("\nruntime  runs  crashes  hangs  differ  bad-logs  samples  cycle-runs (1,000 enable/disable each)  failed  seconds");
+  console.log(
+    "\nruntime  runs  crashes  hangs  differ  bad-logs  samples  cycle-runs (1,000 enable/disable each)  failed  seconds",
+  );
   for (const [rt, c] of Object.entries(all)) {
-    console.log(`${rt.padEnd(7)} ${String(c.runs).padStart(5)} ${String(c.crashes).padStart(8)} ${String(c.hangs).padStart(6)} ${String(c.mismatches).padStart(7)} ${String(c.badLogs).padStart(9)} ${String(c.samples).padStart(8)} ${String(c.cycleRuns).padStart(11)} ${String(c.cycleFailures).padStart(41)} ${c.seconds.toFixed(0).padStart(8)}`);
+    console.log(
+      `${rt.padEnd(7)} ${String(c.runs).padStart(5)} ${String(c.crashes).padStart(8)} ${String(c.hangs).padStart(6)} ${
+        String(c.mismatches).padStart(7)
+      } ${String(c.badLogs).padStart(9)} ${String(c.samples).padStart(8)} ${String(c.cycleRuns).padStart(11)} ${
+        String(c.cycleFailures).padStart(41)
+      } ${c.seconds.toFixed(0).padStart(8)}`,
+    );
   }
   console.log(JSON.stringify({ soak: all }));
   const failed = Object.values(all).some((c) => c.crashes + c.hangs + c.mismatches + c.badLogs + c.cycleFailures > 0);

@@ -28,7 +28,18 @@ t.test("bench/run.ts --quick runs every part on both runtimes", async (t) => {
   const md = readFileSync(join(out, "bench.md"), "utf8");
   const report = JSON.parse(readFileSync(join(out, "bench.json"), "utf8"));
   t.equal(md, r.stdout, "bench.md is what was printed");
-  for (const heading of ["## Targets", "## Overhead: CPU-time", "## Sampler alone, in-process", "## Overhead: wall-clock", "period 0.0001 s", "## Profiler memory", "## Accuracy", "## Processing"]) {
+  for (
+    const heading of [
+      "## Targets",
+      "## Overhead: CPU-time",
+      "## Sampler alone, in-process",
+      "## Overhead: wall-clock",
+      "period 0.0001 s",
+      "## Profiler memory",
+      "## Accuracy",
+      "## Processing",
+    ]
+  ) {
     t.ok(md.includes(heading), `report has ${heading}`);
   }
   for (const rt of ["deno", "bun"]) {
@@ -37,20 +48,34 @@ t.test("bench/run.ts --quick runs every part on both runtimes", async (t) => {
     t.same(cpu.workloads.map((w) => w.workload), WORKLOADS, `${rt}: four real programs`);
     for (const w of cpu.workloads) {
       t.ok(w.plainWorkMs > 0, `${rt} ${w.workload}: plain run timed`);
-      for (const v of ["names", "sampling", "vmprof", "cpuprof"]) t.ok(Number.isFinite(w.overhead[v]?.median), `${rt} ${w.workload}: ${v} overhead measured`);
+      for (const v of ["names", "sampling", "vmprof", "cpuprof"]) {
+        t.ok(Number.isFinite(w.overhead[v]?.median), `${rt} ${w.workload}: ${v} overhead measured`);
+      }
       t.ok(w.samples > 0, `${rt} ${w.workload}: vmprof-js took samples`);
       t.ok(w.namedPercent >= 80, `${rt} ${w.workload}: ${w.namedPercent}% of samples named`);
       t.ok(w.peakRssKb.plain > 0 && w.peakRssKb.vmprof > 0, `${rt} ${w.workload}: peak RSS with and without`);
       // Computed from both profilers' profiles; how well they agree is for the full bench (one short run ranks by chance).
-      t.ok(Number.isInteger(w.top10) && w.top10Of > 0, `${rt} ${w.workload}: top-10 agreement computed (${w.top10}/${w.top10Of})`);
+      t.ok(
+        Number.isInteger(w.top10) && w.top10Of > 0,
+        `${rt} ${w.workload}: top-10 agreement computed (${w.top10}/${w.top10Of})`,
+      );
     }
-    t.ok(report.inprocess.filter((r) => r.runtime === rt && !r.error && r.pairs === 2 && r.samplesPerRun > 0).length === 4, `${rt}: in-process A/B of the sampler on four programs`);
+    t.ok(
+      report.inprocess.filter((r) => r.runtime === rt && !r.error && r.pairs === 2 && r.samplesPerRun > 0).length === 4,
+      `${rt}: in-process A/B of the sampler on four programs`,
+    );
     const wall = report.overhead.wall.runtimes[rt];
-    t.ok(wall.workloads.some((w) => w.workload === "http" && w.overhead.vmprof), `${rt}: HTTP server measured in wall mode`);
+    t.ok(
+      wall.workloads.some((w) => w.workload === "http" && w.overhead.vmprof),
+      `${rt}: HTTP server measured in wall mode`,
+    );
     t.ok(report.overhead.fast.runtimes[rt].workloads.every((w) => w.samples > 0), `${rt}: 0.0001 s period measured`);
     t.ok(report.memory.some((m) => m.runtime === rt && m.vmprofKb > 0), `${rt}: profiler memory measured`);
     // Reported, not required to succeed: a Bun run can still lose a function (see issue 7's note).
-    t.ok(report.accuracy.all.some((r) => r.runtime === rt && r.profiler === "vmprof-js" && (r.tvd >= 0 || r.error)), `${rt}: accuracy measured`);
+    t.ok(
+      report.accuracy.all.some((r) => r.runtime === rt && r.profiler === "vmprof-js" && (r.tvd >= 0 || r.error)),
+      `${rt}: accuracy measured`,
+    );
     t.ok(report.processing.rows.every((row) => row[rt].parseMs > 0), `${rt}: processing measured`);
   }
   t.ok(report.checks.length >= 10, `targets checked (${report.checks.length})`);

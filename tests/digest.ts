@@ -12,7 +12,8 @@ for (const row of stats.flat()) {
   f.total = Math.max(f.total, row.total);
 }
 const p = stats.profile;
-const jsSamples = p.samples.filter((s) => s.stack.some((a) => a % 2 === 0 && !stats.getName(a).startsWith("js:("))).length;
+const jsSamples =
+  p.samples.filter((s) => s.stack.some((a) => a % 2 === 0 && !stats.getName(a).startsWith("js:("))).length;
 console.log(JSON.stringify({
   samples: stats.samples,
   complete: p.complete,

@@ -166,8 +166,17 @@ export function waitForOutput(child, stream, re, ms) {
       child.off("close", exited);
       f();
     };
-    const exited = (code, signal) => finish(() => reject(new Error(`exited (${code ?? signal}) before printing ${re}: ${child.output().stderr.slice(-2000)}`)));
-    const timer = setTimeout(() => finish(() => reject(new Error(`no ${re} on ${stream} after ${ms / 1000} s: ${child.output().stderr.slice(-2000)}`))), ms);
+    const exited = (code, signal) =>
+      finish(() =>
+        reject(new Error(`exited (${code ?? signal}) before printing ${re}: ${child.output().stderr.slice(-2000)}`))
+      );
+    const timer = setTimeout(
+      () =>
+        finish(() =>
+          reject(new Error(`no ${re} on ${stream} after ${ms / 1000} s: ${child.output().stderr.slice(-2000)}`))
+        ),
+      ms,
+    );
     child[stream].on("data", check);
     child.on("close", exited);
     check();

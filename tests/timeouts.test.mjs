@@ -74,22 +74,34 @@ t.test("a test file that hangs fails at its timeout and leaves no process behind
   const inner = join(dir, "hang.test.mjs");
   // A test that hangs on a profiled program, with a second child no test owns (only the exit hook
   // can end it); once both run, the file's timeout is set to 2 s, as each test file sets its own.
-  writeFileSync(inner, `
+  writeFileSync(
+    inner,
+    `
 import tap from ${JSON.stringify(import.meta.resolve("tap"))};
 import { writeFileSync } from "node:fs";
-import { cliAsync, DENO, descendants, start, waitForOutput } from ${JSON.stringify(pathToFileURL(join(ROOT, "tests/helpers.mjs")).href)};
+import { cliAsync, DENO, descendants, start, waitForOutput } from ${
+      JSON.stringify(pathToFileURL(join(ROOT, "tests/helpers.mjs")).href)
+    };
 tap.setTimeout(60_000);
 tap.test("hangs", async (t) => {
-  const cli = cliAsync(t, "deno", ["-o", ${JSON.stringify(join(dir, "hang.log"))}, ${JSON.stringify(fixture)}, "hang"], { timeout: 600_000 });
+  const cli = cliAsync(t, "deno", ["-o", ${JSON.stringify(join(dir, "hang.log"))}, ${
+      JSON.stringify(fixture)
+    }, "hang"], { timeout: 600_000 });
   const other = start(DENO, ["eval", "setInterval(() => {}, 1000)"], { timeout: 600_000 });
   await waitForOutput(cli, "stdout", /ready/, 30_000);
-  writeFileSync(${JSON.stringify(pidsFile)}, JSON.stringify({ at: Date.now(), pids: [...new Set([cli.pid, other.pid, ...descendants()])] }));
+  writeFileSync(${
+      JSON.stringify(pidsFile)
+    }, JSON.stringify({ at: Date.now(), pids: [...new Set([cli.pid, other.pid, ...descendants()])] }));
   tap.setTimeout(2000);
   await new Promise(() => {});
 });
-`);
+`,
+  );
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(TAP|_TAPJS|NODE_OPTIONS)/.test(k)));
-  const r = await run(join(ROOT, "node_modules/.bin/tap"), ["--disable-coverage", "--reporter=tap", inner], { env, timeout: 60_000 });
+  const r = await run(join(ROOT, "node_modules/.bin/tap"), ["--disable-coverage", "--reporter=tap", inner], {
+    env,
+    timeout: 60_000,
+  });
   const ended = Date.now();
   t.not(r.status, 0, "the hung file fails");
   t.match(r.stdout, /timeout/, "for its timeout", { stdout: r.stdout.slice(-3000) });

@@ -13,4 +13,6 @@ const [passed, total, skipped] = [m?.[1], m?.[2], m?.[3] ?? "0"].map(Number);
 t.ok(m && passed + skipped === total && passed >= 10, `every Zig test passes or skips (${m?.[0]})`);
 // Tests that need what this CPU lacks (memory protection keys) skip here and run in the PKU
 // guest (tests/guest/); say so rather than count them as passed.
-if (skipped > 0) t.comment(`${skipped} Zig test(s) skipped on this CPU (no OSPKE); tests/guest/ runs them in a guest that has it`);
+if (skipped > 0) {
+  t.comment(`${skipped} Zig test(s) skipped on this CPU (no OSPKE); tests/guest/ runs them in a guest that has it`);
+}

@@ -61,7 +61,12 @@ function get(id) {
       res.setEncoding("utf8");
       let body = "";
       res.on("data", (chunk) => (body += chunk));
-      res.on("end", () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`GET /items/${id}: status ${res.statusCode}`))));
+      res.on(
+        "end",
+        () => (res.statusCode === 200
+          ? resolve(body)
+          : reject(new Error(`GET /items/${id}: status ${res.statusCode}`))),
+      );
       res.on("error", reject);
     });
     req.on("error", reject);

@@ -18,7 +18,10 @@ const ROUNDS = 6;
 
 const scale = parseScale("markdown.mjs");
 const sources = readSources(
-  listFiles(NODE_MODULES, (path) => /\.md$/i.test(path) && !path.slice(NODE_MODULES.length).split("/").some((part) => part.startsWith("."))),
+  listFiles(
+    NODE_MODULES,
+    (path) => /\.md$/i.test(path) && !path.slice(NODE_MODULES.length).split("/").some((part) => part.startsWith(".")),
+  ),
 );
 const work = takeScaled(sources, (file) => file.code.length, scale * ROUNDS);
 const md = new MarkdownIt({ html: true, linkify: true, typographer: true });
@@ -31,5 +34,13 @@ await run(() => {
     outBytes += html.length;
     checksum = hashText(checksum, html, 7);
   }
-  return { checksum, scale, rounds: Number((scale * ROUNDS).toPrecision(12)), files: sources.length, renders: work.length, inBytes, outBytes };
+  return {
+    checksum,
+    scale,
+    rounds: Number((scale * ROUNDS).toPrecision(12)),
+    files: sources.length,
+    renders: work.length,
+    inBytes,
+    outBytes,
+  };
 });

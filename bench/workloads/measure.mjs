@@ -159,5 +159,7 @@ export async function run(work) {
   const mainCpuMs = main0 === null || main1 === null ? null : main1 - main0;
   const otherCpuMs = busy0 === null || busy1 === null ? null : Math.max(0, busy1 - busy0 - cpuMs);
   const peakRssKb = peakRss();
-  process.stdout.write(JSON.stringify({ workMs, cpuMs, mainCpuMs, otherCpuMs, peakRssKb, checksum: checksum >>> 0, ...extra }) + "\n");
+  process.stdout.write(
+    JSON.stringify({ workMs, cpuMs, mainCpuMs, otherCpuMs, peakRssKb, checksum: checksum >>> 0, ...extra }) + "\n",
+  );
 }

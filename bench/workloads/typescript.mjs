@@ -103,5 +103,14 @@ await run(() => {
       if (d.file) checksum = hashText(checksum, d.file.fileName);
     }
   }
-  return { checksum, scale, programs: passes.length, rootFiles: work.length, sourceFiles, diagnostics, emittedFiles, emittedBytes };
+  return {
+    checksum,
+    scale,
+    programs: passes.length,
+    rootFiles: work.length,
+    sourceFiles,
+    diagnostics,
+    emittedFiles,
+    emittedBytes,
+  };
 });

@@ -132,7 +132,10 @@ export function parseIni(text: string, path: string): Values {
   return out;
 }
 
-export function parseProfileArgs(argv: string[], readFile: (p: string) => string = (p) => readFileSync(p, "utf8")): Args {
+export function parseProfileArgs(
+  argv: string[],
+  readFile: (p: string) => string = (p) => readFileSync(p, "utf8"),
+): Args {
   const { own, rest } = splitAtProgram(argv);
   const { values } = parseOptions(own, PROFILE_OPTIONS, false);
   if (values.help) return { command: "help" };
@@ -175,17 +178,29 @@ function uploadOptions(v: Values): Pick<ProfileArgs, "webUrl" | "webAuth" | "pus
   const push = v.push as string | undefined;
   if (webUrl !== undefined) serverUrl(webUrl, "--web-url");
   if (push !== undefined) serverUrl(push, "--push");
-  if (v["web-auth"] !== undefined && webUrl === undefined) throw new VmprofError("BAD_OPTION", "--web-auth goes with --web-url URL");
+  if (v["web-auth"] !== undefined && webUrl === undefined) {
+    throw new VmprofError("BAD_OPTION", "--web-auth goes with --web-url URL");
+  }
   let every: number | undefined;
   if (v.every !== undefined) {
-    if (push === undefined) throw new VmprofError("BAD_OPTION", "--every goes with --push URL (a continuous profile for Pyroscope)");
+    if (push === undefined) {
+      throw new VmprofError("BAD_OPTION", "--every goes with --push URL (a continuous profile for Pyroscope)");
+    }
     every = numberOption(v.every, "every", 10);
-    if (!(every >= 1 && every <= 86400)) throw new VmprofError("BAD_OPTION", `--every must be 1 .. 86400 seconds, got ${every}`);
+    if (!(every >= 1 && every <= 86400)) {
+      throw new VmprofError("BAD_OPTION", `--every must be 1 .. 86400 seconds, got ${every}`);
+    }
   }
   const raw = v.label === undefined ? [] : Array.isArray(v.label) ? v.label : [v.label as string];
   const labels = raw.flatMap((l) => String(l).split(",")).map((l) => l.trim()).filter(Boolean).map(parseLabel);
   if (labels.length && push === undefined) throw new VmprofError("BAD_OPTION", "--label goes with --push URL");
-  const out = { webUrl, webAuth: v["web-auth"] as string | undefined, push, every, labels: labels.length ? labels : undefined };
+  const out = {
+    webUrl,
+    webAuth: v["web-auth"] as string | undefined,
+    push,
+    every,
+    labels: labels.length ? labels : undefined,
+  };
   // Only the options given: a run without them has the same arguments as before they existed.
   return Object.fromEntries(Object.entries(out).filter(([, x]) => x !== undefined));
 }

@@ -1,7 +1,15 @@
 // `cli.ts [options] PROGRAM args`: runs PROGRAM in a child process of the same runtime, with
 // the flags that name JIT code and our agent preloaded; forwards signals; then names the
 // frames and saves the log (-o) or prints a summary. Exits with the program's status.
-import { accessSync, constants as fsConstants, copyFileSync, existsSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  accessSync,
+  constants as fsConstants,
+  copyFileSync,
+  existsSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { constants, tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import process from "node:process";
@@ -77,7 +85,8 @@ export async function profileProgram(a: ProfileArgs): Promise<ProfileRun> {
     let pusher: ContinuousPush | undefined;
     if (a.push && a.every) {
       const { ContinuousPush } = await import("../server/continuous.ts");
-      const name = async (copy: string) => (await naming).finishLog(copy, { symbolDir: symbols!.path, program, exited: false }).bytes;
+      const name = async (copy: string) =>
+        (await naming).finishLog(copy, { symbolDir: symbols!.path, program, exited: false }).bytes;
       pusher = new ContinuousPush(spool, pushTarget(a, rt.name), name, a.every);
     }
     const { code, signal, pid } = await running;
@@ -99,7 +108,10 @@ export async function profileProgram(a: ProfileArgs): Promise<ProfileRun> {
       try {
         copyFileSync(spool, keep);
       } catch (c) {
-        throw new VmprofError("IO", `cannot name the frames (${(e as Error).message}), nor keep the raw log (${(c as Error).message})`);
+        throw new VmprofError(
+          "IO",
+          `cannot name the frames (${(e as Error).message}), nor keep the raw log (${(c as Error).message})`,
+        );
       }
       throw new VmprofError("IO", `cannot name the frames (${(e as Error).message}); the raw log was kept at ${keep}`);
     }
@@ -120,7 +132,11 @@ function agentModule(runtime: string): string {
   return url.protocol === "file:" ? fileURLToPath(url) : url.href;
 }
 
-function run(cmd: string, args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; signal: string | null; pid?: number }> {
+function run(
+  cmd: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+): Promise<{ code: number | null; signal: string | null; pid?: number }> {
   return new Promise((done, fail) => {
     const child = spawn(cmd, args, { stdio: "inherit", env });
     const handlers = FORWARDED.map((s) => [s, () => child.kill(s)] as const);
@@ -205,8 +221,14 @@ export async function profileCommand(a: ProfileArgs): Promise<number> {
   let sent = true;
   if (a.webUrl || a.push) sent = await sendProfile(a, result, pusher);
   if (a.web) {
-    const [{ serveProfiles }, { parseLog }] = await Promise.all([import("../server/viewer.ts"), import("../format/reader.ts")]);
-    await serveProfiles([{ label: basename(a.program), profile: parseLog(result.bytes) }], { port: a.port, open: a.open });
+    const [{ serveProfiles }, { parseLog }] = await Promise.all([
+      import("../server/viewer.ts"),
+      import("../format/reader.ts"),
+    ]);
+    await serveProfiles([{ label: basename(a.program), profile: parseLog(result.bytes) }], {
+      port: a.port,
+      open: a.open,
+    });
   }
   return status === 0 && !sent ? 1 : status;
 }
@@ -255,7 +277,12 @@ async function sendProfile(a: ProfileArgs, result: FinishResult, pusher: Continu
         ]);
         const p = parseLog(result.bytes);
         const until = (p.endMicros ?? Date.now() * 1000) / 1e6;
-        await pushToPyroscope(new Stats(p), pushTarget(a, p.meta.get("runtime") ?? currentRuntime().name), (p.startMicros ?? until * 1e6) / 1e6, until);
+        await pushToPyroscope(
+          new Stats(p),
+          pushTarget(a, p.meta.get("runtime") ?? currentRuntime().name),
+          (p.startMicros ?? until * 1e6) / 1e6,
+          until,
+        );
         say(`pushed ${p.samples.length} samples to ${new URL(a.push).origin}`);
       }
     } catch (e) {

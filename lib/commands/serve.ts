@@ -30,15 +30,19 @@ export interface ServeArgs {
 
 function sizeOption(v: unknown, name: string, dflt: number): number {
   const mb = numberOption(v, name, dflt / MiB);
-  if (!(mb > 0) || mb > 4096) throw new VmprofError("BAD_OPTION", `--${name} must be more than 0 and at most 4096 (MiB), got ${mb}`);
+  if (!(mb > 0) || mb > 4096) {
+    throw new VmprofError("BAD_OPTION", `--${name} must be more than 0 and at most 4096 (MiB), got ${mb}`);
+  }
   return Math.round(mb * MiB);
 }
 
 export function parseServeArgs(argv: string[], env: Record<string, string | undefined> = process.env): ServeArgs {
   const parsed = parseOptions(argv, OPTIONS, true);
-    const { positionals } = parsed;
-    const values = parsed.values as Record<string, string | boolean | undefined>;
-  if (positionals.length) throw new VmprofError("BAD_OPTION", `serve: unexpected argument "${positionals[0]}" (see --help)`);
+  const { positionals } = parsed;
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  if (positionals.length) {
+    throw new VmprofError("BAD_OPTION", `serve: unexpected argument "${positionals[0]}" (see --help)`);
+  }
   const maxUploadBytes = sizeOption(values["max-upload-mb"], "max-upload-mb", DEFAULT_LIMITS.maxUploadBytes);
   const maxUnpackedBytes = sizeOption(values["max-unpacked-mb"], "max-unpacked-mb", DEFAULT_LIMITS.maxUnpackedBytes);
   return {
@@ -57,7 +61,10 @@ function tokenCommand(argv: string[]): number {
   const { values, positionals } = parseOptions(argv, { db: { type: "string" } }, true);
   const [what, name, extra] = positionals;
   const usage = "usage: cli.ts serve token create NAME | list | revoke NAME [--db FILE]";
-  if (extra !== undefined || !["create", "list", "revoke"].includes(what ?? "") || (what !== "list") !== (name !== undefined)) {
+  if (
+    extra !== undefined || !["create", "list", "revoke"].includes(what ?? "") ||
+    (what !== "list") !== (name !== undefined)
+  ) {
     throw new VmprofError("BAD_OPTION", usage);
   }
   const store = new ProfileStore((values.db as string | undefined) ?? defaultDbPath());
@@ -83,7 +90,8 @@ function tokenCommand(argv: string[]): number {
 
 export const serve: Command = {
   name: "serve",
-  usage: `usage: cli.ts serve [--port P] [--host H] [--db FILE]   the profile server: upload, list, open, compare, delete
+  usage:
+    `usage: cli.ts serve [--port P] [--host H] [--db FILE]   the profile server: upload, list, open, compare, delete
       --port P             listen on port P (default ${DEFAULT_SERVE_PORT}; 0: any free port)
       --host H             the address to bind (default 127.0.0.1; anything else: put TLS in front)
       --db FILE            the SQLite store (default ${defaultDbPath().replace(process.env.HOME ?? "\0", "~")})
@@ -98,15 +106,24 @@ export const serve: Command = {
     const store = new ProfileStore(a.db);
     let server;
     try {
-      server = await startProfileServer(store, { host: a.host, port: a.port, anonymous: a.anonymous, limits: a.limits });
+      server = await startProfileServer(store, {
+        host: a.host,
+        port: a.port,
+        anonymous: a.anonymous,
+        limits: a.limits,
+      });
     } catch (e) {
       store.close();
       throw e;
     }
     if (!isLoopback(a.host)) {
-      say(`warning: listening on ${a.host}, reachable from other machines: tokens are the only protection, and they travel in clear over http; put a TLS proxy in front`);
+      say(
+        `warning: listening on ${a.host}, reachable from other machines: tokens are the only protection, and they travel in clear over http; put a TLS proxy in front`,
+      );
     }
-    if (a.anonymous) say("warning: --allow-anonymous: anyone who can reach this server can upload, list and open profiles");
+    if (a.anonymous) {
+      say("warning: --allow-anonymous: anyone who can reach this server can upload, list and open profiles");
+    }
     say(`serving ${store.countProfiles()} profiles from ${a.db} at ${server.url} (Ctrl-C to stop)`);
     await new Promise<void>((done) => {
       const signals = ["SIGINT", "SIGTERM"] as const;

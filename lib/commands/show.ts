@@ -91,7 +91,9 @@ export const show: Command = {
         text = renderTree(stats, { prunePercent: a.prunePercent, pruneLevel: a.pruneLevel, indent: a.indent });
     }
     const split = a.view === "tree" || a.view === "flat" ? renderSplit(stats) : [];
-    process.stdout.write((text.endsWith("\n") ? text : text + "\n") + (split.length ? "\n" + split.join("\n") + "\n" : ""));
+    process.stdout.write(
+      (text.endsWith("\n") ? text : text + "\n") + (split.length ? "\n" + split.join("\n") + "\n" : ""),
+    );
     return 0;
   },
 };

@@ -17,7 +17,8 @@ const OPTIONS = {
 
 export const upload: Command = {
   name: "upload",
-  usage: `usage: cli.ts upload LOG --web-url URL [--web-auth TOKEN]   send a saved log to a profile server (cli.ts serve)
+  usage:
+    `usage: cli.ts upload LOG --web-url URL [--web-auth TOKEN]   send a saved log to a profile server (cli.ts serve)
       --web-url URL        the server, e.g. http://profiles.internal:8377/
       --web-auth TOKEN     the upload token (serve token create NAME); also $VMPROF_WEB_AUTH
       --name NAME          its name in the list (default: the log's file name)
@@ -26,7 +27,12 @@ export const upload: Command = {
     const parsed = parseOptions(argv, OPTIONS, true);
     const { positionals } = parsed;
     const values = parsed.values as Record<string, string | undefined>;
-    if (positionals.length !== 1) throw new VmprofError("BAD_OPTION", "upload: which log? usage: cli.ts upload LOG --web-url URL [--web-auth TOKEN]");
+    if (positionals.length !== 1) {
+      throw new VmprofError(
+        "BAD_OPTION",
+        "upload: which log? usage: cli.ts upload LOG --web-url URL [--web-auth TOKEN]",
+      );
+    }
     const url = values["web-url"];
     if (!url) throw new VmprofError("BAD_OPTION", "upload: --web-url URL is needed (the profile server)");
     const log = positionals[0];

@@ -35,7 +35,8 @@ export function loadProfile(path: string): Profile {
 
 export const view: Command = {
   name: "view",
-  usage: `usage: cli.ts view LOG [NEW_LOG]                  open a saved profile (vmprof log or .cpuprofile) in the web viewer;
+  usage:
+    `usage: cli.ts view LOG [NEW_LOG]                  open a saved profile (vmprof log or .cpuprofile) in the web viewer;
                                                    two: a diff, old then new
       --port N           serve on 127.0.0.1:N (default: a free port)
       --no-open          do not start a browser, just print the URL`,

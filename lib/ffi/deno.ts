@@ -2,17 +2,20 @@
 import type { RawSymbols } from "./native.ts";
 
 export function open(path: string): RawSymbols {
-  const lib = Deno.dlopen(path, {
-    vmprof_abi_version: { parameters: [], result: "u32" },
-    vmprof_enable: { parameters: ["buffer"], result: "i32" },
-    vmprof_disable: { parameters: [], result: "i32" },
-    vmprof_is_enabled: { parameters: [], result: "i32" },
-    vmprof_register_thread: { parameters: [], result: "i32" },
-    vmprof_stop_sampling: { parameters: [], result: "i32" },
-    vmprof_start_sampling: { parameters: [], result: "i32" },
-    vmprof_stats: { parameters: ["buffer", "usize"], result: "i32" },
-    vmprof_last_error: { parameters: ["buffer", "usize"], result: "usize" },
-  } as const);
+  const lib = Deno.dlopen(
+    path,
+    {
+      vmprof_abi_version: { parameters: [], result: "u32" },
+      vmprof_enable: { parameters: ["buffer"], result: "i32" },
+      vmprof_disable: { parameters: [], result: "i32" },
+      vmprof_is_enabled: { parameters: [], result: "i32" },
+      vmprof_register_thread: { parameters: [], result: "i32" },
+      vmprof_stop_sampling: { parameters: [], result: "i32" },
+      vmprof_start_sampling: { parameters: [], result: "i32" },
+      vmprof_stats: { parameters: ["buffer", "usize"], result: "i32" },
+      vmprof_last_error: { parameters: ["buffer", "usize"], result: "usize" },
+    } as const,
+  );
   const s = lib.symbols;
   return {
     vmprof_abi_version: () => s.vmprof_abi_version(),

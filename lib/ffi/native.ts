@@ -42,9 +42,21 @@ export interface NativeConfig {
 }
 
 export interface NativeStats {
-  signals: number; samples: number; weight: number; dropped: number; shallow: number;
-  truncated: number; foreign: number; records: number; bytes: number; writeErrors: number;
-  llintFrames: number; handlerNs: number; flusherNs: number; threads: number; threadsActive: number;
+  signals: number;
+  samples: number;
+  weight: number;
+  dropped: number;
+  shallow: number;
+  truncated: number;
+  foreign: number;
+  records: number;
+  bytes: number;
+  writeErrors: number;
+  llintFrames: number;
+  handlerNs: number;
+  flusherNs: number;
+  threads: number;
+  threadsActive: number;
 }
 
 export function encodeConfig(c: NativeConfig): Uint8Array {

@@ -99,7 +99,10 @@ export function gunzipIfNeeded(bytes: Uint8Array, source: string, maxBytes = MAX
     return gunzipSync(bytes, { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: maxBytes });
   } catch (e) {
     if ((e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
-      throw new VmprofError("BAD_LOG", `${source}: unzips to more than ${maxBytes >> 20} MB (${bytes.length} bytes gzipped); refused`);
+      throw new VmprofError(
+        "BAD_LOG",
+        `${source}: unzips to more than ${maxBytes >> 20} MB (${bytes.length} bytes gzipped); refused`,
+      );
     }
     // Not "not a vmprof log": a gzipped file may hold a .cpuprofile too (lib/import/any.ts).
     throw new VmprofError("BAD_LOG", `${source}: corrupt gzip data (${(e as Error).message})`);

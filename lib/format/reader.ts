@@ -544,7 +544,9 @@ class Parser {
         if (v > MAX_VERSION) {
           throw new VmprofError(
             "BAD_LOG",
-            `${source}: vmprof log format version ${v} (header at byte ${this.base + pos}) is newer than this reader supports (${MAX_VERSION})`,
+            `${source}: vmprof log format version ${v} (header at byte ${
+              this.base + pos
+            }) is newer than this reader supports (${MAX_VERSION})`,
           );
         }
         let o = pos + 3;

@@ -118,11 +118,17 @@ function badNode(n: unknown): string | undefined {
   if (!OPTIONAL_STRING(cf.functionName) || !OPTIONAL_STRING(cf.url) || !OPTIONAL_STRING(cf.codeType)) {
     return `(id ${node.id}) has a callFrame whose functionName, url or codeType is not a string`;
   }
-  if (cf.lineNumber !== undefined && typeof cf.lineNumber !== "number") return `(id ${node.id}) has a lineNumber that is not a number`;
-  if (node.children !== undefined && (!Array.isArray(node.children) || node.children.some((c) => typeof c !== "number"))) {
+  if (cf.lineNumber !== undefined && typeof cf.lineNumber !== "number") {
+    return `(id ${node.id}) has a lineNumber that is not a number`;
+  }
+  if (
+    node.children !== undefined && (!Array.isArray(node.children) || node.children.some((c) => typeof c !== "number"))
+  ) {
     return `(id ${node.id}) has children that are not an array of ids`;
   }
-  if (node.parent !== undefined && typeof node.parent !== "number") return `(id ${node.id}) has a parent that is not an id`;
+  if (node.parent !== undefined && typeof node.parent !== "number") {
+    return `(id ${node.id}) has a parent that is not an id`;
+  }
   return undefined;
 }
 

@@ -3,7 +3,7 @@
 import type { Profile, Sample } from "../format/reader.ts";
 import { buildTree, stackGroups, type Tree, type TreeKeys } from "./tree.ts";
 import { parseName } from "./names.ts";
-import { ACTIVITY_LABELS, type Activity, LETTER_ACTIVITY, META } from "../contract.ts";
+import { type Activity, ACTIVITY_LABELS, LETTER_ACTIVITY, META } from "../contract.ts";
 
 export { displayName, isUnknownFile, location, type ParsedName, parseName } from "./names.ts";
 export type { Tree } from "./tree.ts";

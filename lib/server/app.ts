@@ -75,7 +75,9 @@ export function profileApp(store: ProfileStore, o: AppOptions) {
 
   function mayRead(req: IncomingMessage): Who {
     const w = who(req);
-    if (!w && !o.anonymous) throw new HttpError(401, "a token is needed (Authorization: Bearer TOKEN; see serve token create)");
+    if (!w && !o.anonymous) {
+      throw new HttpError(401, "a token is needed (Authorization: Bearer TOKEN; see serve token create)");
+    }
     return w;
   }
 
@@ -169,7 +171,9 @@ export function profileApp(store: ProfileStore, o: AppOptions) {
           "Set-Cookie": `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=2592000${secure}`,
         });
       }
-      if (method === "DELETE") return sendJson(res, 200, {}, { "Set-Cookie": `${COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0` });
+      if (method === "DELETE") {
+        return sendJson(res, 200, {}, { "Set-Cookie": `${COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0` });
+      }
       return methodNotAllowed(res, "POST, DELETE");
     }
     if (!get) return methodNotAllowed(res, "GET, HEAD");
@@ -198,14 +202,18 @@ export function profileApp(store: ProfileStore, o: AppOptions) {
     let w: Who;
     try {
       w = who(req);
-      if (!w && !o.anonymous) throw new HttpError(401, "uploads need a token (--web-auth TOKEN; see serve token create)");
+      if (!w && !o.anonymous) {
+        throw new HttpError(401, "uploads need a token (--web-auth TOKEN; see serve token create)");
+      }
     } catch (e) {
       req.resume();
       throw e;
     }
     const body = await readBody(req, limits.maxUploadBytes);
     const encoding = String(req.headers["content-encoding"] ?? "identity").toLowerCase();
-    if (encoding !== "gzip" && encoding !== "identity") throw new HttpError(415, `unsupported Content-Encoding ${encoding} (gzip or none)`);
+    if (encoding !== "gzip" && encoding !== "identity") {
+      throw new HttpError(415, `unsupported Content-Encoding ${encoding} (gzip or none)`);
+    }
     const row = ingest(body, encoding === "gzip", {
       name: url.searchParams.get("name") ?? undefined,
       program: url.searchParams.get("program") ?? undefined,
@@ -220,10 +228,14 @@ export function profileApp(store: ProfileStore, o: AppOptions) {
   return (req: IncomingMessage, res: ServerResponse, port: number) =>
     handle(req, res, port).catch((e) => {
       if (e instanceof HttpError) {
-        if (!res.headersSent) sendJson(res, e.status, { error: e.message }, e.status === 413 ? { Connection: "close" } : {});
+        if (!res.headersSent) {
+          sendJson(res, e.status, { error: e.message }, e.status === 413 ? { Connection: "close" } : {});
+        }
         return;
       }
-      if (!res.headersSent) sendJson(res, 500, { error: "internal error" });
+      if (!res.headersSent) {
+        sendJson(res, 500, { error: "internal error" });
+      }
       process.stderr.write(`vmprof-js serve: ${(e as Error)?.stack ?? e}\n`);
     });
 }
@@ -244,10 +256,19 @@ function sendJson(res: ServerResponse, status: number, value: unknown, headers: 
   send(res, status, JSON_TYPE, new TextEncoder().encode(JSON.stringify(value)), headers);
 }
 
-function send(res: ServerResponse, status: number, type: string, body: Uint8Array, headers: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: Uint8Array,
+  headers: Record<string, string> = {},
+): void {
   res.statusCode = status;
   for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
-  res.setHeader("Content-Security-Policy", SECURITY_HEADERS["Content-Security-Policy"].replace("form-action 'none'", "form-action 'self'"));
+  res.setHeader(
+    "Content-Security-Policy",
+    SECURITY_HEADERS["Content-Security-Policy"].replace("form-action 'none'", "form-action 'self'"),
+  );
   res.setHeader("Content-Type", type);
   res.setHeader("Content-Length", String(body.length));
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
@@ -266,7 +287,9 @@ export function startProfileServer(store: ProfileStore, o: AppOptions & { port: 
   });
   return new Promise((resolve, reject) => {
     server.once("error", (e: Error & { code?: string }) => {
-      const why = e.code === "EADDRINUSE" ? `port ${o.port} is in use (pick another with --port, or 0 for any)` : e.message;
+      const why = e.code === "EADDRINUSE"
+        ? `port ${o.port} is in use (pick another with --port, or 0 for any)`
+        : e.message;
       reject(new VmprofError("IO", `cannot serve on ${o.host}:${o.port}: ${why}`));
     });
     server.listen(o.port, o.host, () => {

@@ -41,7 +41,10 @@ export function httpCall(
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
       res.on("error", (e) => reject(new VmprofError("IO", `${url.origin}: the answer was cut short (${e.message})`)));
     });
-    req.setTimeout(o.timeoutMs ?? 60_000, () => req.destroy(new Error(`no answer in ${(o.timeoutMs ?? 60_000) / 1000} s`)));
+    req.setTimeout(
+      o.timeoutMs ?? 60_000,
+      () => req.destroy(new Error(`no answer in ${(o.timeoutMs ?? 60_000) / 1000} s`)),
+    );
     req.on("error", (e: Error & { code?: string }) => {
       reject(new VmprofError("IO", `cannot reach ${url.origin} (${e.code ?? e.message})`));
     });

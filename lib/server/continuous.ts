@@ -19,7 +19,10 @@ export type NameSnapshot = (rawCopy: string) => Promise<Uint8Array>;
  * raw log, so "new" is the samples of each thread past the count pushed before. Returns the new
  * samples' Stats and the counts to remember.
  */
-export function newSamples(p: Profile, pushed: Map<number, number>): { stats: Stats; counts: Map<number, number>; n: number } {
+export function newSamples(
+  p: Profile,
+  pushed: Map<number, number>,
+): { stats: Stats; counts: Map<number, number>; n: number } {
   const seen = new Map<number, number>();
   let n = 0;
   const stats = new Stats(p).filter((s) => {
@@ -90,5 +93,4 @@ export class ContinuousPush {
       rmSync(this.#work, { recursive: true, force: true });
     }
   }
-
 }

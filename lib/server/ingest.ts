@@ -32,7 +32,10 @@ export function ingest(body: Uint8Array, gzipEncoded: boolean, info: UploadInfo,
   const packedOnce = gzipEncoded && !isGzip(log);
   if (isGzip(log)) log = gunzipLimited(log, limits.maxUnpackedBytes); // a .log.gz sent as it is
   if (log.length > limits.maxUnpackedBytes) {
-    throw new HttpError(413, `the log is ${log.length} bytes, more than this server's limit of ${limits.maxUnpackedBytes}`);
+    throw new HttpError(
+      413,
+      `the log is ${log.length} bytes, more than this server's limit of ${limits.maxUnpackedBytes}`,
+    );
   }
   let p: Profile;
   try {

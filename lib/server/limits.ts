@@ -58,7 +58,9 @@ export function readBody(req: IncomingMessage, max: number): Promise<Uint8Array>
     req.on("error", () => fail(new HttpError(400, "the upload was cut short")));
     req.on("end", () => {
       if (done) return;
-      if (Number.isFinite(declared) && size !== declared) return fail(new HttpError(400, `the upload was cut short (${size} of ${declared} bytes)`));
+      if (Number.isFinite(declared) && size !== declared) {
+        return fail(new HttpError(400, `the upload was cut short (${size} of ${declared} bytes)`));
+      }
       done = true;
       const body = new Uint8Array(size);
       let o = 0;

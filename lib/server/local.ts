@@ -59,7 +59,9 @@ export function serveLocal(routes: Map<string, Route>, o: ServeOptions = {}): Pr
   const sockets = new Set<Socket>();
   let actualPort = port;
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req: IncomingMessage, res: ServerResponse) => {
-    if ((req.url ?? "").length > MAX_URL_BYTES) return send(res, 414, "text/plain; charset=utf-8", "request target too long\n");
+    if ((req.url ?? "").length > MAX_URL_BYTES) {
+      return send(res, 414, "text/plain; charset=utf-8", "request target too long\n");
+    }
     if (Number(req.headers["content-length"] ?? 0) > 0 || req.headers["transfer-encoding"] !== undefined) {
       res.setHeader("Connection", "close");
       send(res, 413, "text/plain; charset=utf-8", "no request bodies here\n");
@@ -87,7 +89,9 @@ export function serveLocal(routes: Map<string, Route>, o: ServeOptions = {}): Pr
   });
   return new Promise((resolve, reject) => {
     server.once("error", (e: Error & { code?: string }) => {
-      const why = e.code === "EADDRINUSE" ? `port ${port} is in use (pick another with --port, or 0 for any)` : e.message;
+      const why = e.code === "EADDRINUSE"
+        ? `port ${port} is in use (pick another with --port, or 0 for any)`
+        : e.message;
       reject(new VmprofError("IO", `cannot serve on ${HOST}:${port}: ${why}`));
     });
     server.listen(port, HOST, () => {
@@ -106,7 +110,13 @@ export function serveLocal(routes: Map<string, Route>, o: ServeOptions = {}): Pr
   });
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string | Uint8Array | undefined, length?: number) {
+function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string | Uint8Array | undefined,
+  length?: number,
+) {
   res.statusCode = status;
   for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
   res.setHeader("Content-Type", type);

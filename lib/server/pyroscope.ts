@@ -21,7 +21,12 @@ export function ingestName(service: string, labels: Record<string, string>): str
 }
 
 /** The request one push makes: its URL (with the query) and the multipart body. */
-export function ingestRequest(stats: Stats, t: PushTarget, fromSec: number, untilSec: number): { url: URL; headers: Record<string, string>; body: Uint8Array } {
+export function ingestRequest(
+  stats: Stats,
+  t: PushTarget,
+  fromSec: number,
+  untilSec: number,
+): { url: URL; headers: Record<string, string>; body: Uint8Array } {
   const base = serverUrl(t.url, "--push");
   const url = new URL(base.href.replace(/\/*$/, "") + "/ingest");
   url.username = "";

@@ -74,7 +74,16 @@ export interface TokenRow {
 }
 
 /** The list's sortable columns, by the names the page and the API use. */
-export const SORT_COLUMNS = ["created_at", "name", "program", "runtime", "duration_s", "samples", "uploader", "started_at"] as const;
+export const SORT_COLUMNS = [
+  "created_at",
+  "name",
+  "program",
+  "runtime",
+  "duration_s",
+  "samples",
+  "uploader",
+  "started_at",
+] as const;
 export type SortColumn = typeof SORT_COLUMNS[number];
 
 export interface ListQuery {
@@ -86,7 +95,8 @@ export interface ListQuery {
   offset?: number;
 }
 
-const LIST_COLUMNS = "id, name, program, runtime, runtime_version, created_at, started_at, duration_s, samples, uploader, log_bytes, token_id";
+const LIST_COLUMNS =
+  "id, name, program, runtime, runtime_version, created_at, started_at, duration_s, samples, uploader, log_bytes, token_id";
 
 /** The store's file when `serve` is given no --db: under $XDG_DATA_HOME (or ~/.local/share)/vmprof-js/. */
 export function defaultDbPath(env: Record<string, string | undefined> = process.env): string {
@@ -110,7 +120,9 @@ export class ProfileStore {
     try {
       // WAL: readers never wait for the writer; a commit is one append, so a process killed
       // mid-upload leaves the last committed state. busy_timeout: `serve token` may run beside a server.
-      this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;");
+      this.db.exec(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+      );
       this.migrate();
     } catch (e) {
       this.db.close();
@@ -127,7 +139,10 @@ export class ProfileStore {
   private migrate(): void {
     const from = this.version();
     if (from > SCHEMA_VERSION) {
-      throw new VmprofError("IO", `${this.path} has schema version ${from}, newer than this vmprof-js knows (${SCHEMA_VERSION}): upgrade vmprof-js`);
+      throw new VmprofError(
+        "IO",
+        `${this.path} has schema version ${from}, newer than this vmprof-js knows (${SCHEMA_VERSION}): upgrade vmprof-js`,
+      );
     }
     for (let v = from; v < SCHEMA_VERSION; v++) {
       this.transaction(() => {
@@ -160,7 +175,10 @@ export class ProfileStore {
   createToken(name: string, now = Date.now()): string {
     checkTokenName(name);
     if (this.db.prepare("SELECT 1 FROM tokens WHERE name = ?").get(name)) {
-      throw new VmprofError("BAD_OPTION", `a token named "${name}" exists already (revoked ones keep their name: they own their uploads)`);
+      throw new VmprofError(
+        "BAD_OPTION",
+        `a token named "${name}" exists already (revoked ones keep their name: they own their uploads)`,
+      );
     }
     const token = newToken();
     this.db.prepare("INSERT INTO tokens (name, hash, created_at) VALUES (?, ?, ?)").run(name, hashToken(token), now);
@@ -168,12 +186,15 @@ export class ProfileStore {
   }
 
   listTokens(): TokenRow[] {
-    return this.db.prepare("SELECT id, name, created_at, revoked_at FROM tokens ORDER BY name").all() as unknown as TokenRow[];
+    return this.db.prepare("SELECT id, name, created_at, revoked_at FROM tokens ORDER BY name")
+      .all() as unknown as TokenRow[];
   }
 
   /** Revokes the token named `name`; a BAD_OPTION error if there is none or it is revoked already. */
   revokeToken(name: string, now = Date.now()): void {
-    const row = this.db.prepare("SELECT revoked_at FROM tokens WHERE name = ?").get(name) as { revoked_at: number | null } | undefined;
+    const row = this.db.prepare("SELECT revoked_at FROM tokens WHERE name = ?").get(name) as {
+      revoked_at: number | null;
+    } | undefined;
     if (!row) throw new VmprofError("BAD_OPTION", `no token named "${name}" (see serve token list)`);
     if (row.revoked_at !== null) throw new VmprofError("BAD_OPTION", `the token "${name}" is revoked already`);
     this.db.prepare("UPDATE tokens SET revoked_at = ? WHERE name = ?").run(now, name);
@@ -181,7 +202,9 @@ export class ProfileStore {
 
   /** The live token whose value is `token`, or undefined (unknown or revoked). */
   checkToken(token: string): { id: number; name: string } | undefined {
-    const row = this.db.prepare("SELECT id, name FROM tokens WHERE hash = ? AND revoked_at IS NULL").get(hashToken(token)) as
+    const row = this.db.prepare("SELECT id, name FROM tokens WHERE hash = ? AND revoked_at IS NULL").get(
+      hashToken(token),
+    ) as
       | { id: number; name: string }
       | undefined;
     return row && { id: Number(row.id), name: String(row.name) };
@@ -195,7 +218,21 @@ export class ProfileStore {
     this.db.prepare(
       `INSERT INTO profiles (id, name, program, runtime, runtime_version, created_at, started_at, duration_s, samples, token_id, uploader, log_bytes, log_gz)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(id, p.name, p.program, p.runtime, p.runtime_version, now, p.started_at, p.duration_s, p.samples, owner?.id ?? null, owner?.name ?? null, p.log_bytes, p.log_gz);
+    ).run(
+      id,
+      p.name,
+      p.program,
+      p.runtime,
+      p.runtime_version,
+      now,
+      p.started_at,
+      p.duration_s,
+      p.samples,
+      owner?.id ?? null,
+      owner?.name ?? null,
+      p.log_bytes,
+      p.log_gz,
+    );
     return id;
   }
 
@@ -205,7 +242,9 @@ export class ProfileStore {
     const args: SQLInputValue[] = [];
     for (const word of (q.q ?? "").split(/\s+/).filter(Boolean).slice(0, 8)) {
       const like = `%${word.replace(/[\\%_]/g, (c) => "\\" + c)}%`;
-      where.push("(name LIKE ? ESCAPE '\\' OR program LIKE ? ESCAPE '\\' OR runtime LIKE ? ESCAPE '\\' OR uploader LIKE ? ESCAPE '\\')");
+      where.push(
+        "(name LIKE ? ESCAPE '\\' OR program LIKE ? ESCAPE '\\' OR runtime LIKE ? ESCAPE '\\' OR uploader LIKE ? ESCAPE '\\')",
+      );
       args.push(like, like, like, like);
     }
     const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
@@ -227,14 +266,18 @@ export class ProfileStore {
 
   /** The stored (gzipped) log of profile `id`. */
   profileLog(id: string): Uint8Array | undefined {
-    const row = this.db.prepare("SELECT log_gz FROM profiles WHERE id = ?").get(id) as { log_gz: Uint8Array } | undefined;
+    const row = this.db.prepare("SELECT log_gz FROM profiles WHERE id = ?").get(id) as
+      | { log_gz: Uint8Array }
+      | undefined;
     return row?.log_gz;
   }
 
   /** Deletes profile `id` if token `ownerId` uploaded it: "deleted", "missing" or "not-owner". */
   deleteProfile(id: string, ownerId: number): "deleted" | "missing" | "not-owner" {
     return this.transaction(() => {
-      const row = this.db.prepare("SELECT token_id FROM profiles WHERE id = ?").get(id) as { token_id: number | null } | undefined;
+      const row = this.db.prepare("SELECT token_id FROM profiles WHERE id = ?").get(id) as
+        | { token_id: number | null }
+        | undefined;
       if (!row) return "missing";
       if (row.token_id !== ownerId) return "not-owner";
       this.db.prepare("DELETE FROM profiles WHERE id = ?").run(id);

@@ -30,7 +30,10 @@ const TYPES: Record<string, string> = {
 export function webRoutes(profiles: Served[]): Map<string, Route> {
   if (WEB_URL.protocol !== "file:") {
     // From JSR the page's files are URLs, not a folder to list.
-    throw new VmprofError("IO", "the web viewer needs vmprof-js on disk: use npm:vmprof-js (or bunx vmprof-js) for --web and view");
+    throw new VmprofError(
+      "IO",
+      "the web viewer needs vmprof-js on disk: use npm:vmprof-js (or bunx vmprof-js) for --web and view",
+    );
   }
   const WEB_DIR = fileURLToPath(WEB_URL);
   const routes = new Map<string, Route>();

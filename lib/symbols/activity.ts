@@ -21,7 +21,9 @@ export class Activities {
     if (pc >= LLINT_TAG) return ACTIVITY_LETTER.interpreter;
     const r = this.index.lookup(pc);
     if (r) {
-      if (r.kind === "js") return r.tier === "ignition" || r.tier === "llint" ? ACTIVITY_LETTER.interpreter : ACTIVITY_LETTER.jit;
+      if (r.kind === "js") {
+        return r.tier === "ignition" || r.tier === "llint" ? ACTIVITY_LETTER.interpreter : ACTIVITY_LETTER.jit;
+      }
       if (r.kind === "interpreter") return ACTIVITY_LETTER.interpreter;
       if (r.kind === "regexp" || r.kind === "wasm") return ACTIVITY_LETTER.jit;
       return ACTIVITY_LETTER.native; // builtins and stubs: the runtime's own code

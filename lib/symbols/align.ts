@@ -174,7 +174,14 @@ function longestIncreasing(pairs: [number, number][]): [number, number][] {
 }
 
 /** Exact LCS of a[alo..ahi) and b[blo..bhi) by dynamic programming (for small ranges). */
-function lcsTable(a: Int32Array, b: Int32Array, alo: number, ahi: number, blo: number, bhi: number): [number, number][] {
+function lcsTable(
+  a: Int32Array,
+  b: Int32Array,
+  alo: number,
+  ahi: number,
+  blo: number,
+  bhi: number,
+): [number, number][] {
   const n = ahi - alo, m = bhi - blo;
   const L = new Uint16Array((n + 1) * (m + 1));
   for (let i = n - 1; i >= 0; i--) {

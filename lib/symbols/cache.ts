@@ -67,7 +67,10 @@ export function writeCache<T>(dir: string, kind: string, path: string, extra: st
   try {
     mkdirSync(join(dir, kind), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ format: CACHE_FORMAT, path, key: `${identity}|${extra}`, value } satisfies Entry<T>));
+    writeFileSync(
+      tmp,
+      JSON.stringify({ format: CACHE_FORMAT, path, key: `${identity}|${extra}`, value } satisfies Entry<T>),
+    );
     renameSync(tmp, file); // readers see the old entry or the new one, never half of one
   } catch {
     // read-only or full disk: the next run computes it again

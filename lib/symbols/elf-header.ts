@@ -56,9 +56,20 @@ export interface ProgramHeader {
  * Each of the `count` entries of a header table, `entsize` bytes apart, read by `entry`, which
  * reads `need` bytes of each; a BAD_LOG error when the entries are smaller or the table shorter.
  */
-function entries<T>(table: Uint8Array, at: number, count: number, entsize: number, need: number, what: string, entry: (dv: DataView, o: number) => T): T[] {
+function entries<T>(
+  table: Uint8Array,
+  at: number,
+  count: number,
+  entsize: number,
+  need: number,
+  what: string,
+  entry: (dv: DataView, o: number) => T,
+): T[] {
   if (count > 0 && (entsize < need || (count - 1) * entsize + need > table.length)) {
-    throw new VmprofError("BAD_LOG", `ELF: the ${count} ${what} headers of ${entsize} bytes at byte ${at} do not fit in ${table.length} bytes (each needs ${need})`);
+    throw new VmprofError(
+      "BAD_LOG",
+      `ELF: the ${count} ${what} headers of ${entsize} bytes at byte ${at} do not fit in ${table.length} bytes (each needs ${need})`,
+    );
   }
   const dv = new DataView(table.buffer, table.byteOffset, table.byteLength);
   const out: T[] = [];
@@ -130,11 +141,19 @@ export function elfSections(elf: Uint8Array): Map<string, SectionPlace> {
   const h = parseElfHeader(elf);
   if (!h || h.shoff === 0) return new Map();
   if (h.shoff + h.shnum * h.shentsize > elf.length) {
-    throw new VmprofError("BAD_LOG", `ELF: the section headers at byte ${h.shoff} (${h.shnum} of ${h.shentsize} bytes) run past the end (${elf.length} bytes)`);
+    throw new VmprofError(
+      "BAD_LOG",
+      `ELF: the section headers at byte ${h.shoff} (${h.shnum} of ${h.shentsize} bytes) run past the end (${elf.length} bytes)`,
+    );
   }
   const headers = parseSectionHeaders(elf.subarray(h.shoff), h.shnum, h.shentsize, h.shoff);
   const strtab = headers[h.shstrndx];
-  return sectionsByName(headers, strtab ? elf.subarray(Math.min(strtab.offset, elf.length), Math.min(strtab.offset + strtab.size, elf.length)) : new Uint8Array());
+  return sectionsByName(
+    headers,
+    strtab
+      ? elf.subarray(Math.min(strtab.offset, elf.length), Math.min(strtab.offset + strtab.size, elf.length))
+      : new Uint8Array(),
+  );
 }
 
 /** elfSections() of a file, reading only its headers and section name table. */
@@ -144,7 +163,10 @@ export function elfSectionsOfFile(path: string): Map<string, SectionPlace> {
     const size = fstatSync(fd).size;
     const read = (len: number, pos: number) => {
       if (pos + len > size) {
-        throw new VmprofError("BAD_LOG", `ELF ${path}: ${len} bytes at byte ${pos} lie outside the file (${size} bytes)`);
+        throw new VmprofError(
+          "BAD_LOG",
+          `ELF ${path}: ${len} bytes at byte ${pos} lie outside the file (${size} bytes)`,
+        );
       }
       const buf = new Uint8Array(len);
       readSync(fd, buf, 0, len, pos);

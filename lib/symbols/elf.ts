@@ -3,7 +3,14 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { basename } from "node:path";
 import { indexOf, u64 } from "../util/bytes.ts";
 import { bisect } from "../util/bisect.ts";
-import { ELF_HEADER_SIZE, EM_AARCH64, parseElfHeader, parseProgramHeaders, parseSectionHeaders, type SectionHeader } from "./elf-header.ts";
+import {
+  ELF_HEADER_SIZE,
+  EM_AARCH64,
+  parseElfHeader,
+  parseProgramHeaders,
+  parseSectionHeaders,
+  type SectionHeader,
+} from "./elf-header.ts";
 import { cached, cacheDir } from "./cache.ts";
 import { VmprofError } from "../errors.ts";
 
@@ -198,7 +205,13 @@ export function parseElf(fd: number, fileSize: number): ElfData | undefined {
   if (phoff && phnum && phentsize >= 56) {
     for (const p of parseProgramHeaders(readAt(fd, phoff, phnum * phentsize, fileSize), phnum, phentsize, phoff)) {
       if (p.type !== PT_LOAD) continue;
-      segments.push({ exec: (p.flags & PF_X) !== 0, offset: p.offset, vaddr: p.vaddr, filesz: p.filesz, memsz: p.memsz });
+      segments.push({
+        exec: (p.flags & PF_X) !== 0,
+        offset: p.offset,
+        vaddr: p.vaddr,
+        filesz: p.filesz,
+        memsz: p.memsz,
+      });
     }
   }
 
@@ -239,7 +252,11 @@ export function parseElf(fd: number, fileSize: number): ElfData | undefined {
           const home = shndx < shnum ? sec(shndx) : undefined;
           const name = decoder.decode(strs.subarray(nameOff, e));
           raw.push({
-            start, size, name, sized: size > 0, rank: aliasRank(info >> 4, name),
+            start,
+            size,
+            name,
+            sized: size > 0,
+            rank: aliasRank(info >> 4, name),
             secEnd: home && start >= home.addr ? home.addr + home.size : start,
           });
           found++;
@@ -361,7 +378,9 @@ export class NativeSymbolizer {
       const symbols = v8RuntimeFunctions(elf.path);
       this.runtimeTables.set(
         elf.path,
-        symbols.length ? new ElfFile(elf.path, { type: elf.type, segments: elf.segments, tables: ["v8-runtime"], symbols }) : undefined,
+        symbols.length
+          ? new ElfFile(elf.path, { type: elf.type, segments: elf.segments, tables: ["v8-runtime"], symbols })
+          : undefined,
       );
     }
     return this.runtimeTables.get(elf.path);
@@ -427,7 +446,9 @@ function readV8Runtime(fd: number, fileSize: number): ElfSymbol[] {
   const relative = h.machine === EM_AARCH64 ? 1027 /* R_AARCH64_RELATIVE */ : 8 /* R_X86_64_RELATIVE */;
   const sizeOf = h.machine === EM_AARCH64 ? functionSizeA64 : functionSize;
   const fileOf = (vaddr: number): number | undefined => {
-    for (const s of data.segments) if (vaddr >= s.vaddr && vaddr < s.vaddr + s.filesz) return vaddr - s.vaddr + s.offset;
+    for (const s of data.segments) {
+      if (vaddr >= s.vaddr && vaddr < s.vaddr + s.filesz) return vaddr - s.vaddr + s.offset;
+    }
     return undefined;
   };
   const isCode = (vaddr: number) => data.segments.some((s) => s.exec && vaddr >= s.vaddr && vaddr < s.vaddr + s.filesz);
@@ -435,7 +456,9 @@ function readV8Runtime(fd: number, fileSize: number): ElfSymbol[] {
   const probe = new TextEncoder().encode(`\0${V8_PROBE}\0`);
   let nameAddr = -1;
   for (const s of secs) {
-    if (s.type !== SHT_PROGBITS || !(s.flags & SHF_ALLOC) || s.flags & (SHF_WRITE | SHF_EXECINSTR) || s.size > 256 << 20) continue;
+    if (
+      s.type !== SHT_PROGBITS || !(s.flags & SHF_ALLOC) || s.flags & (SHF_WRITE | SHF_EXECINSTR) || s.size > 256 << 20
+    ) continue;
     const bytes = readAt(fd, s.offset, s.size, fileSize);
     const at = indexOf(bytes, probe);
     if (at >= 0) {
@@ -504,7 +527,7 @@ function readV8Runtime(fd: number, fileSize: number): ElfSymbol[] {
     let first = slot;
     while (entryAt(first - 32)) first -= 32;
     const run: { name: string; entry: number }[] = [];
-    for (let x = first; ; x += 32) {
+    for (let x = first;; x += 32) {
       const e = entryAt(x);
       if (!e) break;
       run.push(e);
@@ -538,7 +561,6 @@ function functionSize(fd: number, fileSize: number, off: number): number {
   return 0;
 }
 
-
 /**
  * aarch64: bytes from a function's start (file offset) to the next function start, 0 if none
  * within 64 KB. A start is `paciasp`/`pacibsp`/`bti c` (nothing else emits them), or the frame
@@ -555,7 +577,8 @@ function functionSizeA64(fd: number, fileSize: number, off: number): number {
   const opens = (w: number) => ((w & 0xffc07fff) >>> 0) === 0xa9807bfd || ((w & 0xff8003ff) >>> 0) === 0xd10003ff;
   const pads = (w: number) => w === 0xd503201f || ((w & 0xffff0000) >>> 0) === 0;
   const ends = (w: number) =>
-    w === 0xd65f03c0 || w === 0xd65f0bff || w === 0xd65f0fff || ((w & 0x7c000000) >>> 0) === 0x14000000 || ((w & 0xfffffc1f) >>> 0) === 0xd61f0000 || pads(w);
+    w === 0xd65f03c0 || w === 0xd65f0bff || w === 0xd65f0fff || ((w & 0x7c000000) >>> 0) === 0x14000000 ||
+    ((w & 0xfffffc1f) >>> 0) === 0xd61f0000 || pads(w);
   for (let a = 8; a + 4 <= b.length; a += 4) {
     const w = dv.getUint32(a, true);
     if (!entry(w) && !(opens(w) && ends(dv.getUint32(a - 4, true)))) continue;

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { readLog } from "../format/reader.ts";
 import type { Profile } from "../format/reader.ts";
-import { agentInfoPath, type AgentInfo } from "../agent/start.ts";
+import { type AgentInfo, agentInfoPath } from "../agent/start.ts";
 import { CodeIndex, type CodeRange } from "./code-index.ts";
 import { symbolize, type SymbolizeOptions, type SymbolizeResult } from "./symbolize.ts";
 import { LLINT_TAG, META, SP_TAG } from "../contract.ts";
@@ -86,14 +86,16 @@ export function finishLog(spool: string, o: FinishOptions = {}): FinishResult {
   const index = new CodeIndex(ranges);
   // Only what the samples hold is named: the rest of the symbol source is never looked at.
   const sampled = sampledCode(raw, index);
-  if (source?.nameRange) for (const r of lazy ? sampled.ranges : ranges) source.nameRange(r);
+  if (source?.nameRange) { for (const r of lazy ? sampled.ranges : ranges) source.nameRange(r); }
   const interpreterNames = naming?.refine({ raw, ranges, sampled, lazy, info, files });
   const result = symbolize(raw, index, {
     native: o.native ?? saved.native,
     lines,
     allThreads: o.allThreads ?? saved.allThreads,
     interpreterNames: o.interpreterNames ?? interpreterNames,
-    topLevel: main ? { start: 0, size: 0, seq: -1, name: "<module>", kind: "js", tier: "llint", file: main, line: 1 } : undefined,
+    topLevel: main
+      ? { start: 0, size: 0, seq: -1, name: "<module>", kind: "js", tier: "llint", file: main, line: 1 }
+      : undefined,
     v8Runtime: naming?.v8Runtime,
   });
   return { ...result, raw, ranges: ranges.length };

@@ -36,11 +36,15 @@ export const GC_THREAD = /^(HeapHelper|Heap Helper|JSC Heap Coll|JSC GC|GC Threa
 export const GC_SYMBOL = new RegExp(
   [
     String.raw`^Runtime_AllocateIn(Young|Old|Shared)(Generation|Heap)$`,
-    String.raw`\bHeap::(CollectGarbage|CollectAllGarbage|PerformGarbageCollection|collect[A-Z]\w*|stopIfNecessary\w*|runCurrentPhase|sweep\w*)`,
-    String.raw`\b(Scavenger|ScavengerCollector|MarkCompactCollector|MinorMarkSweepCollector|IncrementalMarking|ConcurrentMarking|MarkingBarrier|Sweeper|GCTracer)::`,
-    String.raw`\b(SlotVisitor|MarkedSpace|MarkedBlock|IsoCellSet|MarkingConstraint\w*|ParallelHelperPool|Heap::markToFixpoint)::?`,
+    String
+      .raw`\bHeap::(CollectGarbage|CollectAllGarbage|PerformGarbageCollection|collect[A-Z]\w*|stopIfNecessary\w*|runCurrentPhase|sweep\w*)`,
+    String
+      .raw`\b(Scavenger|ScavengerCollector|MarkCompactCollector|MinorMarkSweepCollector|IncrementalMarking|ConcurrentMarking|MarkingBarrier|Sweeper|GCTracer)::`,
+    String
+      .raw`\b(SlotVisitor|MarkedSpace|MarkedBlock|IsoCellSet|MarkingConstraint\w*|ParallelHelperPool|Heap::markToFixpoint)::?`,
     // Itanium-mangled spellings of the same (runtimes built with symbols, not demangled).
-    String.raw`^_ZN\w*(Scavenger|MarkCompactCollector|IncrementalMarking|ConcurrentMarking|SlotVisitor|MarkedSpace|4Heap14CollectGarbage|4Heap24PerformGarbageCollection)`,
+    String
+      .raw`^_ZN\w*(Scavenger|MarkCompactCollector|IncrementalMarking|ConcurrentMarking|SlotVisitor|MarkedSpace|4Heap14CollectGarbage|4Heap24PerformGarbageCollection)`,
   ].join("|"),
 );
 
@@ -124,7 +128,7 @@ export function learnGcPcs(samples: readonly LearnSample[], lookup: PcLookup, o:
       continue;
     }
     const a = gcAnchor(s.stack, lookup);
-    if (a >= 0) for (let i = a + 1; i < last; i++) if (native(s.stack[i])) out.add(s.stack[i]);
+    if (a >= 0) { for (let i = a + 1; i < last; i++) if (native(s.stack[i])) out.add(s.stack[i]); }
   }
   const share = o.driverShare ?? 0.5;
   if (share <= 0 || out.size === 0) return out;

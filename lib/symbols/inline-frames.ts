@@ -35,7 +35,12 @@ export function functionStarts(index: CodeIndex): Map<string, FunctionStart[]> {
 }
 
 /** The function that starts last at or before file:line:col (the innermost one, for code that is not nested). */
-export function functionAt(starts: Map<string, FunctionStart[]>, file: string, line: number, col: number): CodeRange | undefined {
+export function functionAt(
+  starts: Map<string, FunctionStart[]>,
+  file: string,
+  line: number,
+  col: number,
+): CodeRange | undefined {
   const list = starts.get(file);
   if (!list) return undefined;
   const found = bisect(list.length, (i) => list[i].line < line || (list[i].line === line && list[i].col <= col)) - 1;

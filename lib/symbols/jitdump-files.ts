@@ -38,13 +38,14 @@ export function waitUntilStable(files: string[], opts: WaitOptions = {}): number
   const quiet = opts.quietMs ?? 100;
   const max = opts.maxWaitMs ?? 2000;
   const t0 = Date.now();
-  const sizes = () => files.map((f) => {
-    try {
-      return statSync(f).size;
-    } catch {
-      return -1;
-    }
-  }).join(",");
+  const sizes = () =>
+    files.map((f) => {
+      try {
+        return statSync(f).size;
+      } catch {
+        return -1;
+      }
+    }).join(",");
   let last = sizes();
   let since = t0;
   const cell = new Int32Array(new SharedArrayBuffer(4));
@@ -68,7 +69,12 @@ export function waitUntilStable(files: string[], opts: WaitOptions = {}): number
  * JIT for that regexp), it falls back to waitUntilStable's quiet period after `fallbackMs`.
  * Returns the time waited in ms.
  */
-export function waitForMarker(dir: string, pid: number, marker: string, opts: WaitOptions & { fallbackMs?: number } = {}): number {
+export function waitForMarker(
+  dir: string,
+  pid: number,
+  marker: string,
+  opts: WaitOptions & { fallbackMs?: number } = {},
+): number {
   const max = opts.maxWaitMs ?? 2000;
   const fallback = opts.fallbackMs ?? 100;
   const needle = new TextEncoder().encode(marker);
@@ -107,8 +113,9 @@ export function waitForMarker(dir: string, pid: number, marker: string, opts: Wa
     if (found()) return Date.now() - t0;
     const waited = Date.now() - t0;
     if (waited >= max) return waited;
-    if (waited >= fallback) return waited + waitUntilStable(jitdumpFiles(dir, pid), { quietMs: opts.quietMs, maxWaitMs: max - waited });
+    if (waited >= fallback) {
+      return waited + waitUntilStable(jitdumpFiles(dir, pid), { quietMs: opts.quietMs, maxWaitMs: max - waited });
+    }
     Atomics.wait(cell, 0, 0, 2);
   }
 }
-

@@ -86,7 +86,10 @@ export function parseJitdumpFull(bytes: Uint8Array, seqBase = 0): JitdumpResult 
   const len = bytes.length;
   const ranges: CodeRange[] = [];
   const byStart = new Map<number, CodeRange>();
-  const pendingDebug = new Map<number, { file?: string; line: number; col: number; positions: NonNullable<CodeRange["positions"]> }>();
+  const pendingDebug = new Map<
+    number,
+    { file?: string; line: number; col: number; positions: NonNullable<CodeRange["positions"]> }
+  >();
   let truncated = false, closed = false;
   let off = dv.getUint32(8, le); // header total_size: where the first record starts
   if (off < FILE_HEADER_SIZE) off = FILE_HEADER_SIZE;
@@ -147,7 +150,12 @@ export function parseJitdumpFull(bytes: Uint8Array, seqBase = 0): JitdumpResult 
         const codeSize = u64(dv, off + 48, le);
         const prev = byStart.get(oldAddr);
         if (prev) {
-          const moved: CodeRange = { ...prev, start: newAddr, size: codeSize || prev.size, seq: seqBase + ranges.length };
+          const moved: CodeRange = {
+            ...prev,
+            start: newAddr,
+            size: codeSize || prev.size,
+            seq: seqBase + ranges.length,
+          };
           ranges.push(moved);
           byStart.set(newAddr, moved);
         }
@@ -259,7 +267,8 @@ export function parseJscName(raw: string): Omit<CodeRange, "start" | "size" | "s
 
 /** Module code in Bun is named by its source URL: an absolute path or a URL-ish "scheme:…". */
 function looksLikeModulePath(name: string): boolean {
-  return name.startsWith("/") || name.startsWith("file://") || /^[a-z][a-z0-9+.-]*:\/?[^ ]/.test(name) && name.includes("/");
+  return name.startsWith("/") || name.startsWith("file://") ||
+    /^[a-z][a-z0-9+.-]*:\/?[^ ]/.test(name) && name.includes("/");
 }
 
 function indexOfZero(bytes: Uint8Array, from: number, to: number): number {

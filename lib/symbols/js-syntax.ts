@@ -14,8 +14,21 @@ export interface Token {
 }
 
 const KEYWORDS_BEFORE_EXPR = new Set([
-  "return", "typeof", "instanceof", "in", "of", "new", "delete", "void", "throw", "case", "do", "else", "yield",
-  "await", "extends",
+  "return",
+  "typeof",
+  "instanceof",
+  "in",
+  "of",
+  "new",
+  "delete",
+  "void",
+  "throw",
+  "case",
+  "do",
+  "else",
+  "yield",
+  "await",
+  "extends",
 ]);
 
 /**
@@ -87,7 +100,9 @@ export function tokenize(src: string): Token[] {
       while (i < n) {
         const d = src.charCodeAt(i);
         if (isId(d) || d === 46) i++;
-        else if ((d === 43 || d === 45) && (src.charCodeAt(i - 1) | 32) === 101 && !/^0[xX]/.test(src.slice(s, s + 2))) i++;
+        else if (
+          (d === 43 || d === 45) && (src.charCodeAt(i - 1) | 32) === 101 && !/^0[xX]/.test(src.slice(s, s + 2))
+        ) i++;
         else break;
       }
       out.push({ t: T.Num, s, e: i, v: src.slice(s, i) });
@@ -153,7 +168,12 @@ export function tokenize(src: string): Token[] {
     // Punctuators: the few multi-character ones that matter here.
     const three = src.slice(i, i + 3);
     const two = src.slice(i, i + 2);
-    const p = three === "..." || three === "===" || three === "!==" ? three : two === "=>" || two === "?." || two === "??" || two === "==" || two === "!=" || two === "<=" || two === ">=" || two === "&&" || two === "||" || two === "++" || two === "--" ? two : src[i];
+    const p = three === "..." || three === "===" || three === "!=="
+      ? three
+      : two === "=>" || two === "?." || two === "??" || two === "==" || two === "!=" || two === "<=" || two === ">=" ||
+          two === "&&" || two === "||" || two === "++" || two === "--"
+      ? two
+      : src[i];
     i += p.length;
     out.push({ t: T.Punct, s, e: i, v: p });
   }
@@ -169,7 +189,10 @@ export function matchBrackets(toks: Token[]): Int32Array {
     const v = t.v;
     if (t.t === T.Punct && (v === "(" || v === "[" || v === "{")) stack.push(k);
     else if (t.t === T.Tmpl && v === "`${") stack.push(k);
-    else if ((t.t === T.Punct && (v === ")" || v === "]" || v === "}")) || (t.t === T.Tmpl && stack.length > 0 && toks[stack[stack.length - 1]].v === "`${")) {
+    else if (
+      (t.t === T.Punct && (v === ")" || v === "]" || v === "}")) ||
+      (t.t === T.Tmpl && stack.length > 0 && toks[stack[stack.length - 1]].v === "`${")
+    ) {
       // A template continuation closes "${" (and may open another one).
       const open = stack.pop();
       if (open !== undefined) m[open] = k;
@@ -276,7 +299,19 @@ export function findDefinitions(src: string, toks: Token[] = tokenize(src)): { n
   return out;
 }
 
-const CONTROL_WORDS = new Set(["if", "for", "while", "switch", "catch", "with", "function", "return", "typeof", "await", "yield"]);
+const CONTROL_WORDS = new Set([
+  "if",
+  "for",
+  "while",
+  "switch",
+  "catch",
+  "with",
+  "function",
+  "return",
+  "typeof",
+  "await",
+  "yield",
+]);
 
 /** Offsets at which each line starts. */
 export function lineStarts(text: string): number[] {

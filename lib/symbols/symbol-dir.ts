@@ -38,7 +38,9 @@ function stableFolder(dir: string): string | undefined {
     mkdirSync(path, { mode: 0o700, recursive: true });
     const s = lstatSync(path);
     // Someone else's folder, or a link planted where ours should be: not ours to use.
-    if (!s.isDirectory() || s.isSymbolicLink() || (uid >= 0 && s.uid !== uid) || (s.mode & 0o077) !== 0) return undefined;
+    if (!s.isDirectory() || s.isSymbolicLink() || (uid >= 0 && s.uid !== uid) || (s.mode & 0o077) !== 0) {
+      return undefined;
+    }
     return path;
   } catch {
     return undefined;

@@ -5,10 +5,10 @@ import { join } from "node:path";
 import type { CodeRange } from "./code-index.ts";
 import { nameRange, parsePerfMap, parsePerfMapAddresses } from "./perfmap.ts";
 import { parseJitdumpFull, parseJitdumpHeader } from "./jitdump.ts";
-import { jitdumpFiles, waitUntilStable, type WaitOptions } from "./jitdump-files.ts";
+import { jitdumpFiles, type WaitOptions, waitUntilStable } from "./jitdump-files.ts";
 
 export type { CodeRange } from "./code-index.ts";
-export { jitdumpFiles, waitUntilStable, type WaitOptions } from "./jitdump-files.ts";
+export { jitdumpFiles, type WaitOptions, waitUntilStable } from "./jitdump-files.ts";
 
 /** Something that can list named code ranges of a process (a file written by the runtime, usually). */
 export interface SymbolSource {

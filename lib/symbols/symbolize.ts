@@ -83,7 +83,9 @@ export function ownCode(r: CodeRange): boolean {
 
 export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = {}): SymbolizeResult {
   // V8's runtime-function table names the allocation slow paths that run its GC.
-  const natives = new NativeSymbolizer(parseMaps(raw.meta.get(META.maps)), { v8Runtime: o.v8Runtime ?? raw.meta.get(META.runtime) === "deno" });
+  const natives = new NativeSymbolizer(parseMaps(raw.meta.get(META.maps)), {
+    v8Runtime: o.v8Runtime ?? raw.meta.get(META.runtime) === "deno",
+  });
   const keys = new FrameKeys(index, natives, { isOwnCode: ownCode, ...o });
   const namer: SampleNamer = {
     index,
@@ -150,7 +152,9 @@ export function nameSample(s: Sample, n: SampleNamer, gc: boolean): NamedSample 
     let key = n.keys.keyOf(pc);
     if (key === SYNTHETIC.interpreter && !hasJs && n.topLevel) key = n.keys.jsKey(n.topLevel);
     if (key === 0) continue;
-    if (key % 2 === 0 && key !== SYNTHETIC.unknownJit && key !== SYNTHETIC.interpreter && key !== SYNTHETIC.truncated) hasJs = true;
+    if (key % 2 === 0 && key !== SYNTHETIC.unknownJit && key !== SYNTHETIC.interpreter && key !== SYNTHETIC.truncated) {
+      hasJs = true;
+    }
     const inner = key % 2 === 0 && pc < LLINT_TAG ? n.inline?.at(pc, i === s.stack.length - 1) : null;
     stack.push(key);
     lines.push(inner ? inner[0].line : 0);
@@ -227,14 +231,24 @@ function gcClassifier(
 ): (s: Sample) => boolean {
   const lookup = gcPcLookup(index, natives);
   const gcPcs = learnGcPcs(
-    raw.samples.map((x) => ({ stack: x.stack, threadName: threads.names.get(x.thread), jsThread: threads.isJs(x.thread) })),
+    raw.samples.map((x) => ({
+      stack: x.stack,
+      threadName: threads.names.get(x.thread),
+      jsThread: threads.isJs(x.thread),
+    })),
     lookup,
   );
   return (s) => classifyGc(s.stack, lookup, { threadName: threads.names.get(s.thread), gcPcs }) === "gc";
 }
 
 /** The named log: the raw header's mode, the raw META (but `maps`) and the namer's, the samples, the names. */
-function writeNamedLog(raw: Profile, o: SymbolizeOptions, keys: FrameKeys, samples: NamedSample[], own: number): SymbolizeResult {
+function writeNamedLog(
+  raw: Profile,
+  o: SymbolizeOptions,
+  keys: FrameKeys,
+  samples: NamedSample[],
+  own: number,
+): SymbolizeResult {
   const w = new LogWriter();
   const flags = (raw.flags & (Flag.MEMORY | Flag.REAL_TIME)) | (o.native ? Flag.NATIVE : 0) |
     (o.lines ? Flag.LINES : 0);
@@ -251,7 +265,12 @@ function writeNamedLog(raw: Profile, o: SymbolizeOptions, keys: FrameKeys, sampl
   w.meta(META.tiers, JSON.stringify(keys.tierOfKey));
   w.meta(META.activities, samples.map((s) => s.activity).join(""));
   // Lines come from optimized code's line tables only: say for how many samples.
-  if (o.lines) w.meta(META.linesKnown, `${samples.filter((s) => s.lines[s.lines.length - 1] > 0).length}/${samples.length}`);
+  if (o.lines) {
+    w.meta(
+      META.linesKnown,
+      `${samples.filter((s) => s.lines[s.lines.length - 1] > 0).length}/${samples.length}`,
+    );
+  }
   const memory = (flags & Flag.MEMORY) !== 0;
   for (const s of samples) {
     w.sample(s.stack, s.thread, memory ? s.rss : undefined, o.lines ? s.lines : undefined);

@@ -182,11 +182,17 @@ export function renderSplit(stats: Stats): string[] {
 /** One line per thread: id, name, samples, share and its hottest function by self time. */
 export function renderThreads(stats: Stats): string {
   const names = stats.threadNames();
-  const out = [`${"thread".padStart(8)}  ${"name".padEnd(16)} ${"samples".padStart(8)}  ${"share".padStart(6)}  top function`];
+  const out = [
+    `${"thread".padStart(8)}  ${"name".padEnd(16)} ${"samples".padStart(8)}  ${"share".padStart(6)}  top function`,
+  ];
   for (const [tid, n] of [...stats.threads()].sort((a, b) => b[1] - a[1])) {
     const top = stats.filter((s) => s.thread === tid).flat()[0];
     const name = top ? parseName(top.name).name : "";
-    out.push(`${String(tid).padStart(8)}  ${(names.get(tid) ?? "?").padEnd(16)} ${String(n).padStart(8)}  ${pct(n, stats.samples, 1).padStart(5)}%  ${name}`);
+    out.push(
+      `${String(tid).padStart(8)}  ${(names.get(tid) ?? "?").padEnd(16)} ${String(n).padStart(8)}  ${
+        pct(n, stats.samples, 1).padStart(5)
+      }%  ${name}`,
+    );
   }
   return out.join("\n") + "\n";
 }
@@ -247,7 +253,9 @@ export function renderLines(stats: Stats, o: LinesOptions = {}): string {
     }
     out.push("");
   }
-  if (fns.length === 0) out.push(o.filter ? `no function matching "${o.filter}" has line numbers` : "no samples have line numbers");
+  if (fns.length === 0) {
+    out.push(o.filter ? `no function matching "${o.filter}" has line numbers` : "no samples have line numbers");
+  }
   out.push(`lines known for ${pct(known, p.samples.length, 1)}% of samples (the innermost frame)`);
   return out.join("\n") + "\n";
 }
@@ -271,7 +279,9 @@ export function renderMemory(stats: Stats): string {
   const bars = "▁▂▃▄▅▆▇█";
   return [
     `RSS: start ${mb(first)}, end ${mb(last)}, peak ${mb(peak)}, growth ${last >= first ? "+" : ""}${mb(last - first)}`,
-    `${mb(lo).padStart(9)} ${chart.map((v) => bars[Math.min(7, Math.floor(((v - lo) / span) * 8))]).join("")} ${mb(peak)}`,
+    `${mb(lo).padStart(9)} ${chart.map((v) => bars[Math.min(7, Math.floor(((v - lo) / span) * 8))]).join("")} ${
+      mb(peak)
+    }`,
   ].join("\n") + "\n";
 }
 
@@ -293,7 +303,11 @@ export function renderSummary(stats: Stats, o: SummaryOptions = {}): string {
   const incomplete = stats.getMeta(META.incomplete, "");
   if (incomplete) lines.push(`vmprof-js: incomplete profile: ${incomplete}`);
   const truncated = Number(stats.getMeta(META.truncated, "0")) || 0;
-  if (truncated > 0) lines.push(`vmprof-js: ${truncated} stacks deeper than the sampler's limit were cut (shown under "(truncated stack)")`);
+  if (truncated > 0) {
+    lines.push(
+      `vmprof-js: ${truncated} stacks deeper than the sampler's limit were cut (shown under "(truncated stack)")`,
+    );
+  }
   if (n === 0) return lines.join("\n") + "\n";
   lines.push(...renderSplit(stats));
   const rows = stats.flat();

@@ -249,7 +249,10 @@ export function encodeWebProfile(profile: Profile, label: string): Uint8Array {
 type Part = { name: WebSection["name"]; type: WebSection["type"]; data: ArrayBufferView & { length: number } };
 
 /** Per frame (a distinct key): its name's index into the distinct names, its colour class and tier. */
-function frameTable(profile: Profile, frameAddrs: number[]): Pick<WebHeader, "names" | "frameName" | "frameClass" | "frameTier"> {
+function frameTable(
+  profile: Profile,
+  frameAddrs: number[],
+): Pick<WebHeader, "names" | "frameName" | "frameClass" | "frameTier"> {
   const info = frameInfoFromMeta(profile.meta);
   const names: string[] = [];
   const nameIdx = new Map<string, number>();
@@ -285,7 +288,7 @@ function layOut(header: WebHeader, parts: Part[]): Uint8Array {
   // lay out with a guess, then again until the header fits.
   let json = new Uint8Array();
   let start = 0;
-  for (let guess = 0; ; guess = start) {
+  for (let guess = 0;; guess = start) {
     let off = guess;
     header.sections = parts.map((p) => {
       const s: WebSection = { name: p.name, type: p.type, offset: off, length: p.data.length };

@@ -28,8 +28,15 @@ const RUN_MS = 120_000;
 
 function missing() {
   const out = [];
-  if (spawnSync("sh", ["-c", `command -v ${QEMU}`]).status !== 0) out.push(`${QEMU} (apt-get install qemu-user-static)`);
-  for (const [f, pkg] of [["lib/ld-linux-aarch64.so.1", "libc6-arm64-cross"], ["lib/libgcc_s.so.1", "libgcc-s1-arm64-cross"], ["lib/libstdc++.so.6", "libstdc++6-arm64-cross"]]) {
+  if (spawnSync("sh", ["-c", `command -v ${QEMU}`]).status !== 0) {
+    out.push(`${QEMU} (apt-get install qemu-user-static)`);
+  }
+  for (
+    const [f, pkg] of [["lib/ld-linux-aarch64.so.1", "libc6-arm64-cross"], [
+      "lib/libgcc_s.so.1",
+      "libgcc-s1-arm64-cross",
+    ], ["lib/libstdc++.so.6", "libstdc++6-arm64-cross"]]
+  ) {
     if (!existsSync(join(SYSROOT, f))) out.push(`${join(SYSROOT, f)} (apt-get install ${pkg})`);
   }
   for (const f of [LIB, ZIG_TESTS]) if (!existsSync(f)) out.push(`${f} (npm run test:arm64 builds it)`);
@@ -52,7 +59,11 @@ if (absent.length) {
 } else if (stale()) {
   t.fail(`${stale()} is newer than ${OUT} (npm run test:arm64 rebuilds it)`);
 } else {
-  const fetched = spawnSync("bash", [join(ROOT, "tests/arm64/fetch.sh")], { cwd: ROOT, encoding: "utf8", timeout: 300_000 });
+  const fetched = spawnSync("bash", [join(ROOT, "tests/arm64/fetch.sh")], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 300_000,
+  });
   const [denoArm64, bunArm64] = fetched.stdout.trim().split("\n");
   if (fetched.status !== 0 || !denoArm64 || !bunArm64) {
     t.fail("tests/arm64/fetch.sh fetches the arm64 runtimes", { stderr: fetched.stderr, status: fetched.status });
@@ -86,15 +97,32 @@ function tests(arm64) {
     t.equal(r.status, 0, "exit status 0", { output: out.slice(-3000) });
     const m = /(\d+) passed; (\d+) skipped; (\d+) failed/.exec(out);
     t.ok(m && Number(m[1]) >= 20 && m[3] === "0", `summary: ${m?.[0]}`);
-    t.match(out, /the handler samples code in an execute-only page without faulting\.\.\.OK/, "the handler sampled a spinning thread");
+    t.match(
+      out,
+      /the handler samples code in an execute-only page without faulting\.\.\.OK/,
+      "the handler sampled a spinning thread",
+    );
   });
 
   t.test("zig build test -Dtarget=aarch64-linux-gnu runs the tests under qemu", async (t) => {
     // Zig's build runner calls the emulator `qemu-aarch64` (Debian ships qemu-aarch64-static)
     // and gives it -L <libc-runtimes>/aarch64-linux-gnu: Debian's cross sysroot under /usr.
     const shim = tempDir();
-    symlinkSync(spawnSync("sh", ["-c", `command -v ${QEMU}`], { encoding: "utf8" }).stdout.trim(), join(shim, "qemu-aarch64"));
-    const r = await run("bash", [join(ROOT, "scripts/zig.sh"), "build", "test", "-Dtarget=aarch64-linux-gnu", "-fqemu", "--libc-runtimes", dirname(SYSROOT), "--summary", "all"], {
+    symlinkSync(
+      spawnSync("sh", ["-c", `command -v ${QEMU}`], { encoding: "utf8" }).stdout.trim(),
+      join(shim, "qemu-aarch64"),
+    );
+    const r = await run("bash", [
+      join(ROOT, "scripts/zig.sh"),
+      "build",
+      "test",
+      "-Dtarget=aarch64-linux-gnu",
+      "-fqemu",
+      "--libc-runtimes",
+      dirname(SYSROOT),
+      "--summary",
+      "all",
+    ], {
       env: { ...process.env, PATH: `${shim}:${process.env.PATH}` },
       timeout: RUN_MS,
     });
@@ -104,11 +132,18 @@ function tests(arm64) {
 
   t.test("the ELF unit tests read the arm64 deno binary", async (t) => {
     for (const runtime of ["deno", "bun"]) {
-      const r = await run(RUNTIMES[runtime], [...(runtime === "deno" ? ["run", "-A"] : []), join(ROOT, "tests/unit/elf.test.ts")], {
+      const r = await run(RUNTIMES[runtime], [
+        ...(runtime === "deno" ? ["run", "-A"] : []),
+        join(ROOT, "tests/unit/elf.test.ts"),
+      ], {
         env: { ...process.env, VMPROF_ARM64_DENO: arm64.deno },
       });
       t.equal(r.status, 0, `${runtime}: tests/unit/elf.test.ts passes`, { stdout: r.stdout.slice(-3000) });
-      t.match(r.stdout, /^ok \d+ - elf: V8's runtime functions are named in the arm64 deno binary/m, `${runtime}: the arm64 check ran, not skipped`);
+      t.match(
+        r.stdout,
+        /^ok \d+ - elf: V8's runtime functions are named in the arm64 deno binary/m,
+        `${runtime}: the arm64 check ran, not skipped`,
+      );
     }
   });
 
@@ -118,7 +153,14 @@ function tests(arm64) {
         const log = join(tempDir(), "split.log");
         // The truth is timed on the clock the profile samples: under emulation on a loaded
         // machine the thread is often off the CPU, and wall and CPU time differ.
-        const r = await profile(runtime, arm64[runtime], ["-o", log, ...(mode === "wall" ? ["--real-time"] : []), join(ROOT, "tests/fixtures/split.ts"), "1.5", mode]);
+        const r = await profile(runtime, arm64[runtime], [
+          "-o",
+          log,
+          ...(mode === "wall" ? ["--real-time"] : []),
+          join(ROOT, "tests/fixtures/split.ts"),
+          "1.5",
+          mode,
+        ]);
         t.equal(r.status, 0, "exit status 0", { stderr: r.stderr });
         if (r.status !== 0) return;
         const truth = JSON.parse(r.stdout.trim().split("\n").pop());
@@ -129,9 +171,16 @@ function tests(arm64) {
         t.ok(heavy && light, "both functions named", { functions: Object.keys(d.functions).slice(0, 20) });
         if (!heavy || !light) return;
         const share = heavy.total / (heavy.total + light.total);
-        t.ok(Math.abs(share - truth.heavy) <= 0.05, `heavy share ${(share * 100).toFixed(1)}% vs measured ${(truth.heavy * 100).toFixed(1)}%`);
+        t.ok(
+          Math.abs(share - truth.heavy) <= 0.05,
+          `heavy share ${(share * 100).toFixed(1)}% vs measured ${(truth.heavy * 100).toFixed(1)}%`,
+        );
         t.ok(d.namedShare >= 0.9, `named share ${(d.namedShare * 100).toFixed(1)}% >= 90%`);
-        t.match(Object.keys(d.functions).find((n) => n.startsWith("heavy ")), /^heavy \(.*split\.ts:\d+\)$/, "frame reads function (file:line)");
+        t.match(
+          Object.keys(d.functions).find((n) => n.startsWith("heavy ")),
+          /^heavy \(.*split\.ts:\d+\)$/,
+          "frame reads function (file:line)",
+        );
       });
     }
 
@@ -146,7 +195,9 @@ function tests(arm64) {
       const names = Object.entries(d.meta).filter(([k]) => k.startsWith("thread:")).map(([, v]) => v);
       t.ok(names.some((n) => /^(worker-|Worker)/.test(n)), `worker threads are named (${names})`);
       const spin = fn(d, "workerSpin");
-      t.ok(spin && spin.total >= 150, `workerSpin sampled (${spin?.total})`, { functions: Object.entries(d.functions).slice(0, 12) });
+      t.ok(spin && spin.total >= 150, `workerSpin sampled (${spin?.total})`, {
+        functions: Object.entries(d.functions).slice(0, 12),
+      });
     });
 
     for (const c of [{ how: "return", status: 0 }, { how: "exit", status: 3 }, { how: "throw", status: 1 }]) {
@@ -165,7 +216,12 @@ function tests(arm64) {
 
     t.test(`${runtime} arm64: Ctrl-C (SIGINT) stops the program, the log stays`, async (t) => {
       const log = join(tempDir(), "int.log");
-      const [cmd, argv] = profileArgv(runtime, arm64[runtime], ["-o", log, join(ROOT, "tests/fixtures/exits.ts"), "hang"]);
+      const [cmd, argv] = profileArgv(runtime, arm64[runtime], [
+        "-o",
+        log,
+        join(ROOT, "tests/fixtures/exits.ts"),
+        "hang",
+      ]);
       const child = start(cmd, argv, { t, env: ENV, timeout: RUN_MS });
       await waitForOutput(child, "stdout", /ready/, 60_000);
       await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -181,14 +237,27 @@ function tests(arm64) {
 
     t.test(`${runtime} arm64: a GC-heavy program`, async (t) => {
       const log = join(tempDir(), "gc.log");
-      const r = await profile(runtime, arm64[runtime], ["-o", log, join(ROOT, "tests/fixtures/gc-heavy.ts"), "1.5", "50000"]);
+      const r = await profile(runtime, arm64[runtime], [
+        "-o",
+        log,
+        join(ROOT, "tests/fixtures/gc-heavy.ts"),
+        "1.5",
+        "50000",
+      ]);
       t.equal(r.status, 0, "exit status 0", { stderr: r.stderr });
       if (r.status !== 0) return;
       const d = await digest(runtime, log);
       t.ok(d.complete, "log has a trailer");
       t.ok(d.samples > 200, `samples (${d.samples})`);
-      t.ok(fn(d, "churn") && fn(d, "keep"), "churn() and keep() named", { functions: Object.keys(d.functions).slice(0, 20) });
-      const [cmd, argv] = [RUNTIMES[runtime], [...(runtime === "deno" ? ["run", "-A"] : []), join(ROOT, "tests/samples.ts"), log, "churn"]];
+      t.ok(fn(d, "churn") && fn(d, "keep"), "churn() and keep() named", {
+        functions: Object.keys(d.functions).slice(0, 20),
+      });
+      const [cmd, argv] = [RUNTIMES[runtime], [
+        ...(runtime === "deno" ? ["run", "-A"] : []),
+        join(ROOT, "tests/samples.ts"),
+        log,
+        "churn",
+      ]];
       const s = await run(cmd, argv);
       const { samples, split } = JSON.parse(s.stdout);
       const gc = samples.filter((x) => x.kind === "G").length / samples.length;
@@ -198,26 +267,64 @@ function tests(arm64) {
     t.test(`${runtime} arm64: native frames through FFI (-n), and the JS caller above them`, async (t) => {
       // tests/fixtures/native/spin.c for aarch64 with the pinned Zig's C compiler.
       const lib = join(tempDir(), "libspin.so");
-      const cc = await run("bash", [join(ROOT, "scripts/zig.sh"), "cc", "-target", "aarch64-linux-gnu", "-O2", "-fno-omit-frame-pointer", "-shared", "-fPIC", "-o", lib, join(ROOT, "tests/fixtures/native/spin.c")], { timeout: RUN_MS });
+      const cc = await run("bash", [
+        join(ROOT, "scripts/zig.sh"),
+        "cc",
+        "-target",
+        "aarch64-linux-gnu",
+        "-O2",
+        "-fno-omit-frame-pointer",
+        "-shared",
+        "-fPIC",
+        "-o",
+        lib,
+        join(ROOT, "tests/fixtures/native/spin.c"),
+      ], { timeout: RUN_MS });
       t.equal(cc.status, 0, "spin.c builds for aarch64", { stderr: cc.stderr });
       if (cc.status !== 0) return;
       const log = join(tempDir(), "native.log");
-      const r = await profile(runtime, arm64[runtime], ["-n", "-o", log, join(ROOT, "tests/fixtures/native/ffi-spin.ts"), lib, "1.5"]);
+      const r = await profile(runtime, arm64[runtime], [
+        "-n",
+        "-o",
+        log,
+        join(ROOT, "tests/fixtures/native/ffi-spin.ts"),
+        lib,
+        "1.5",
+      ]);
       t.equal(r.status, 0, "exit status 0", { stderr: r.stderr });
       if (r.status !== 0) return;
       const truth = JSON.parse(r.stdout.trim().split("\n").pop());
       const d = await digest(runtime, log);
       const spin = Object.entries(d.functions).filter(([n]) => /^native_spin\b/.test(n));
       const share = spin.reduce((a, [, f]) => a + f.self, 0) / d.samples;
-      t.ok(spin.length > 0 && spin.every(([n]) => n.includes("libspin.so")), "native_spin is named from its library", { functions: Object.keys(d.functions).slice(0, 15) });
-      t.ok(Math.abs(share - truth.native) <= 0.1, `native_spin self ${(share * 100).toFixed(1)}% vs measured ${(truth.native * 100).toFixed(1)}%`);
+      t.ok(spin.length > 0 && spin.every(([n]) => n.includes("libspin.so")), "native_spin is named from its library", {
+        functions: Object.keys(d.functions).slice(0, 15),
+      });
+      t.ok(
+        Math.abs(share - truth.native) <= 0.1,
+        `native_spin self ${(share * 100).toFixed(1)}% vs measured ${(truth.native * 100).toFixed(1)}%`,
+      );
       // The walk goes on through the FFI call into JS: callNative, or the module code JSC inlined it into.
-      const caller = Math.max(fn(d, "callNative")?.total ?? 0, (fn(d, "<module>")?.total ?? 0) - (fn(d, "jsSpin")?.total ?? 0));
-      t.ok(caller / d.samples >= truth.native - 0.1, `the JS caller is on native_spin's stacks (${(100 * caller / d.samples).toFixed(1)}%)`);
+      const caller = Math.max(
+        fn(d, "callNative")?.total ?? 0,
+        (fn(d, "<module>")?.total ?? 0) - (fn(d, "jsSpin")?.total ?? 0),
+      );
+      t.ok(
+        caller / d.samples >= truth.native - 0.1,
+        `the JS caller is on native_spin's stacks (${(100 * caller / d.samples).toFixed(1)}%)`,
+      );
     });
 
     // The API in the emulated process itself (no CLI): tests/fixtures/stress-cycles.ts.
-    const stress = (args) => run(QEMU, ["-L", SYSROOT, arm64[runtime], ...(runtime === "deno" ? ["run", "-A"] : []), join(ROOT, "tests/fixtures/stress-cycles.ts"), ...args], { env: ENV, timeout: RUN_MS });
+    const stress = (args) =>
+      run(QEMU, [
+        "-L",
+        SYSROOT,
+        arm64[runtime],
+        ...(runtime === "deno" ? ["run", "-A"] : []),
+        join(ROOT, "tests/fixtures/stress-cycles.ts"),
+        ...args,
+      ], { env: ENV, timeout: RUN_MS });
 
     t.test(`${runtime} arm64: 10 enable/disable cycles at 10 kHz under GC pressure on 3 threads`, async (t) => {
       const r = await stress(["cycles", "10"]);

@@ -29,7 +29,12 @@ t.setTimeout((GUEST_SECONDS + 60) * 1000); // and the initramfs build, 1-5 s
 function missingTools() {
   const missing = [];
   const onPath = (cmd) => spawnSync("sh", ["-c", `command -v ${cmd}`], { encoding: "utf8" }).status === 0;
-  for (const [cmd, pkg] of [["qemu-system-x86_64", "qemu-system-x86"], ["busybox", "busybox-static"], ["cpio", "cpio"], ["timeout", "coreutils"]]) {
+  for (
+    const [cmd, pkg] of [["qemu-system-x86_64", "qemu-system-x86"], ["busybox", "busybox-static"], ["cpio", "cpio"], [
+      "timeout",
+      "coreutils",
+    ]]
+  ) {
     if (!onPath(cmd)) missing.push(`${cmd} (apt-get install ${pkg})`);
   }
   if (!kernel()) missing.push("a kernel /boot/vmlinuz-*-amd64 (apt-get install linux-image-amd64)");
@@ -60,7 +65,9 @@ function accelerators() {
   const tcg = ["-accel", "tcg", "-cpu", process.env.VMPROF_GUEST_QEMU_CPU ?? "max"];
   let hostPku = false;
   try {
-    const flags = new Set((readFileSync("/proc/cpuinfo", "utf8").split("\n").find((l) => l.startsWith("flags")) ?? "").split(/\s+/));
+    const flags = new Set(
+      (readFileSync("/proc/cpuinfo", "utf8").split("\n").find((l) => l.startsWith("flags")) ?? "").split(/\s+/),
+    );
     hostPku = flags.has("pku") && flags.has("ospke");
   } catch { /* no cpuinfo */ }
   let kvm = false;
@@ -68,7 +75,9 @@ function accelerators() {
     accessSync("/dev/kvm", constants.R_OK | constants.W_OK);
     kvm = true;
   } catch { /* no kvm */ }
-  if ((hostPku && kvm) || process.env.VMPROF_GUEST_TRY_KVM === "1") return [["kvm", ["-accel", "kvm", "-cpu", "host,+pku,enforce"]], ["tcg", tcg]];
+  if ((hostPku && kvm) || process.env.VMPROF_GUEST_TRY_KVM === "1") {
+    return [["kvm", ["-accel", "kvm", "-cpu", "host,+pku,enforce"]], ["tcg", tcg]];
+  }
   return [["tcg", tcg]];
 }
 
@@ -110,10 +119,30 @@ exit "$rc"
 /** Boots the guest once; resolves with its console output and how it ended. */
 function boot(initrd, accel) {
   const args = [
-    "-c", WRAPPER, "vmprof-guest", String(GUEST_SECONDS), "qemu-system-x86_64", ...accel[1], "-smp", "2", "-m", "3G",
-    "-kernel", kernel(), "-initrd", initrd,
-    "-append", `console=ttyS0 rdinit=/init quiet panic=-1${process.env.VMPROF_GUEST_ONLY ? ` vmprof_only=${process.env.VMPROF_GUEST_ONLY}` : ""}`,
-    "-nographic", "-no-reboot", "-monitor", "none", "-nic", "none",
+    "-c",
+    WRAPPER,
+    "vmprof-guest",
+    String(GUEST_SECONDS),
+    "qemu-system-x86_64",
+    ...accel[1],
+    "-smp",
+    "2",
+    "-m",
+    "3G",
+    "-kernel",
+    kernel(),
+    "-initrd",
+    initrd,
+    "-append",
+    `console=ttyS0 rdinit=/init quiet panic=-1${
+      process.env.VMPROF_GUEST_ONLY ? ` vmprof_only=${process.env.VMPROF_GUEST_ONLY}` : ""
+    }`,
+    "-nographic",
+    "-no-reboot",
+    "-monitor",
+    "none",
+    "-nic",
+    "none",
   ];
   return new Promise((resolve) => {
     const started = Date.now();
@@ -154,7 +183,11 @@ t.test("PKU checks in a QEMU guest with memory protection keys", async (t) => {
     return;
   }
   const t0 = Date.now();
-  const built = spawnSync("bash", [join(ROOT, "tests/guest/build.sh")], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+  const built = spawnSync("bash", [join(ROOT, "tests/guest/build.sh")], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   if (built.status !== 0) {
     t.fail("the guest's initramfs builds (tests/guest/build.sh)", { stderr: built.stderr, signal: built.signal });
     return;
@@ -170,7 +203,9 @@ t.test("PKU checks in a QEMU guest with memory protection keys", async (t) => {
       t.comment(`guest (${accel[0]}) ran ${run.seconds.toFixed(1)} s`);
       break;
     }
-    t.comment(`qemu with ${accel[0]} did not boot the guest (${run.err.trim().split("\n").pop() ?? ""}); console log in ${dir}`);
+    t.comment(
+      `qemu with ${accel[0]} did not boot the guest (${run.err.trim().split("\n").pop() ?? ""}); console log in ${dir}`,
+    );
   }
   const flags = /^VMPROF-GUEST-CPUFLAGS (.*)$/m.exec(run.out)?.[1];
   const cpu = /^VMPROF-GUEST-CPU (.*)$/m.exec(run.out)?.[1];
@@ -178,7 +213,9 @@ t.test("PKU checks in a QEMU guest with memory protection keys", async (t) => {
   if (cpu) t.comment(`guest: ${cpu}; /init started ${booted} s after boot`);
   if (flags) t.comment(`guest cpu flags: ${flags}`);
   const lines = new Map();
-  for (const m of run.out.matchAll(/VMPROF-GUEST (\S+) (ok|fail|skip) ?(.*)$/gm)) lines.set(m[1], { status: m[2], detail: m[3].trim() });
+  for (const m of run.out.matchAll(/VMPROF-GUEST (\S+) (ok|fail|skip) ?(.*)$/gm)) {
+    lines.set(m[1], { status: m[2], detail: m[3].trim() });
+  }
   const done = /VMPROF-GUEST-DONE/.test(run.out);
   const tail = run.out.split("\n").filter((l) => l.trim()).slice(-25).join("\n");
   const noPku = lines.get("cpu")?.status === "skip" ? lines.get("cpu").detail : undefined;
@@ -188,15 +225,25 @@ t.test("PKU checks in a QEMU guest with memory protection keys", async (t) => {
     const msg = `${name}: ${what}`;
     if (only && name !== "cpu" && name !== "kernel-log" && !only.includes(name)) continue;
     if (noPku) t.pass(msg, { skip: noPku });
-    else if (!l) t.fail(`${msg} (the guest never reported it)`, { guestEnded: done ? "powered off" : `qemu ${run.signal ?? `exit ${run.code}`} after ${run.seconds.toFixed(0)} s`, console: tail });
-    else if (l.status === "ok") t.pass(`${msg} (${l.detail})`);
+    else if (!l) {
+      t.fail(`${msg} (the guest never reported it)`, {
+        guestEnded: done ? "powered off" : `qemu ${run.signal ?? `exit ${run.code}`} after ${run.seconds.toFixed(0)} s`,
+        console: tail,
+      });
+    } else if (l.status === "ok") t.pass(`${msg} (${l.detail})`);
     else if (l.status === "skip") t.pass(msg, { skip: l.detail });
     else {
-      const output = run.out.split("\n").filter((x) => x.startsWith(`VMPROF-GUEST-OUT ${name} |`)).map((x) => x.slice(`VMPROF-GUEST-OUT ${name} | `.length)).join("\n");
+      const output = run.out.split("\n").filter((x) => x.startsWith(`VMPROF-GUEST-OUT ${name} |`)).map((x) =>
+        x.slice(`VMPROF-GUEST-OUT ${name} | `.length)
+      ).join("\n");
       t.fail(msg, { detail: l.detail, output: output.slice(-3000) });
     }
   }
-  t.ok(done, `the guest ran every check and powered off within ${GUEST_SECONDS} s`, done ? {} : { qemu: run.signal ?? run.code, seconds: run.seconds, console: tail, stderr: run.err.slice(-1000) });
+  t.ok(
+    done,
+    `the guest ran every check and powered off within ${GUEST_SECONDS} s`,
+    done ? {} : { qemu: run.signal ?? run.code, seconds: run.seconds, console: tail, stderr: run.err.slice(-1000) },
+  );
   // The guest's console is kept for a failure only.
   if (t.passing()) rmSync(dir, { recursive: true, force: true });
   else t.comment(`the guest's console log: ${dir}`);

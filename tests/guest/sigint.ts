@@ -14,29 +14,45 @@ const log = process.argv[2] ?? "/tmp/c.log";
 const READY_MS = 60_000, RUN_MS = 3_000, STOP_MS = 30_000;
 
 const started = performance.now();
-const child = spawn(join(root, "node_modules/.bin/deno"), ["run", "-A", join(root, "cli.ts"), "-o", log, join(root, "tests/fixtures/exits.ts"), "hang"], {
+const child = spawn(join(root, "node_modules/.bin/deno"), [
+  "run",
+  "-A",
+  join(root, "cli.ts"),
+  "-o",
+  log,
+  join(root, "tests/fixtures/exits.ts"),
+  "hang",
+], {
   cwd: root,
   stdio: ["ignore", "pipe", "pipe"],
 });
 let out = "", err = "";
 child.stdout.on("data", (b) => (out += b));
 child.stderr.on("data", (b) => (err += b));
-const exited = new Promise<{ code: number | null; signal: string | null }>((done) => child.on("exit", (code, signal) => done({ code, signal })));
-const within = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<undefined>((r) => setTimeout(() => r(undefined), ms))]);
+const exited = new Promise<{ code: number | null; signal: string | null }>((done) =>
+  child.on("exit", (code, signal) => done({ code, signal }))
+);
+const within = <T>(p: Promise<T>, ms: number) =>
+  Promise.race([p, new Promise<undefined>((r) => setTimeout(() => r(undefined), ms))]);
 
 let poll: ReturnType<typeof setInterval> | undefined;
-const ready = await within(Promise.race([
-  new Promise<true>((done) => {
-    poll = setInterval(() => out.includes("ready") && done(true), 20);
-  }),
-  exited.then(() => false), // ended before it was ready (a crash)
-]), READY_MS);
+const ready = await within(
+  Promise.race([
+    new Promise<true>((done) => {
+      poll = setInterval(() => out.includes("ready") && done(true), 20);
+    }),
+    exited.then(() => false), // ended before it was ready (a crash)
+  ]),
+  READY_MS,
+);
 clearInterval(poll);
 const readyMs = Math.round(performance.now() - started);
 const result: Record<string, unknown> = { ok: false, readyMs };
 if (!ready) {
   const end = child.exitCode !== null || child.signalCode !== null;
-  result.error = end ? `ended before it was ready (status ${child.exitCode}, signal ${child.signalCode})` : `no "ready" within ${READY_MS} ms`;
+  result.error = end
+    ? `ended before it was ready (status ${child.exitCode}, signal ${child.signalCode})`
+    : `no "ready" within ${READY_MS} ms`;
 } else {
   await within(exited, RUN_MS);
   child.kill("SIGINT");

@@ -24,9 +24,16 @@ for (const runtime of ["deno", "bun"]) {
       t.ok(heavy && light, "both functions named", { functions: Object.keys(d.functions).slice(0, 20) });
       if (!heavy || !light) return;
       const share = heavy.total / (heavy.total + light.total);
-      t.ok(Math.abs(share - truth.heavy) <= 0.05, `heavy share ${(share * 100).toFixed(1)}% vs measured ${(truth.heavy * 100).toFixed(1)}%`);
+      t.ok(
+        Math.abs(share - truth.heavy) <= 0.05,
+        `heavy share ${(share * 100).toFixed(1)}% vs measured ${(truth.heavy * 100).toFixed(1)}%`,
+      );
       t.ok(d.namedShare >= 0.95, `named share ${(d.namedShare * 100).toFixed(1)}% >= 95%`);
-      t.match(Object.keys(d.functions).find((n) => n.startsWith("heavy ")), /^heavy \(.*split\.ts:\d+\)$/, "frame reads function (file:line)");
+      t.match(
+        Object.keys(d.functions).find((n) => n.startsWith("heavy ")),
+        /^heavy \(.*split\.ts:\d+\)$/,
+        "frame reads function (file:line)",
+      );
     });
   }
 }

@@ -12,10 +12,20 @@ const noflags = join(ROOT, "tests/fixtures/api-noflags.ts");
 function run(runtime, file, args, env = {}) {
   const dir = tempDir();
   const cmd = runtime === "deno"
-    ? [DENO, ["run", "-A", "--v8-flags=--perf-basic-prof,--interpreted-frames-native-stack,--logfile=/dev/null", file, ...args]]
+    ? [DENO, [
+      "run",
+      "-A",
+      "--v8-flags=--perf-basic-prof,--interpreted-frames-native-stack,--logfile=/dev/null",
+      file,
+      ...args,
+    ]]
     : [BUN, [file, ...args]];
   return runChild(cmd[0], cmd[1], {
-    env: { ...process.env, ...(runtime === "bun" ? { BUN_JSC_useJITDump: "1", BUN_JSC_jitDumpDirectory: dir } : {}), ...env },
+    env: {
+      ...process.env,
+      ...(runtime === "bun" ? { BUN_JSC_useJITDump: "1", BUN_JSC_jitDumpDirectory: dir } : {}),
+      ...env,
+    },
   });
 }
 
@@ -32,7 +42,9 @@ for (const runtime of ["deno", "bun"]) {
   });
 
   t.test(`${runtime}: enable() without the flags for names says which one is missing`, async (t) => {
-    const [cmd, args] = runtime === "deno" ? [DENO, ["run", "-A", noflags, "/tmp/x.log"]] : [BUN, [noflags, "/tmp/x.log"]];
+    const [cmd, args] = runtime === "deno"
+      ? [DENO, ["run", "-A", noflags, "/tmp/x.log"]]
+      : [BUN, [noflags, "/tmp/x.log"]];
     const env = { ...process.env };
     delete env.BUN_JSC_useJITDump;
     delete env.DENO_V8_FLAGS;

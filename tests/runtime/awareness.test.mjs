@@ -29,7 +29,10 @@ for (const runtime of ["deno", "bun"]) {
     const tiers = samples.filter((s) => s.tier).map((s) => s.tier);
     t.ok(tiers.length > 500, `work() sampled with tiers (${tiers.length})`);
     const first = tiers.slice(0, 5), last = tiers.slice(-200);
-    t.ok(RANK[tiers[0]] < RANK[tiers[tiers.length - 1]], `first samples in a lower tier than the last (${first} … ${tiers.at(-1)})`);
+    t.ok(
+      RANK[tiers[0]] < RANK[tiers[tiers.length - 1]],
+      `first samples in a lower tier than the last (${first} … ${tiers.at(-1)})`,
+    );
     t.ok(last.every((x) => OPTIMIZED[runtime].includes(x)), `last samples optimized (${[...new Set(last)]})`);
     t.match(split, /^JIT \d+%/, `split line (${split})`);
     const d = await digest(runtime, log);
@@ -49,7 +52,11 @@ for (const runtime of ["deno", "bun"]) {
     if (runtime === "deno") {
       const onHot = lines.filter((l) => l === HOT_LINE).length;
       t.ok(onHot / lines.length > 0.8, `most samples on the hot line ${HOT_LINE} (${onHot}/${lines.length})`);
-      t.match(show.stdout, new RegExp(`\\s${HOT_LINE}\\s+\\d+\\s+\\d+\\.\\d%.*the hot line`), "lines view shows the hot line's text");
+      t.match(
+        show.stdout,
+        new RegExp(`\\s${HOT_LINE}\\s+\\d+\\s+\\d+\\.\\d%.*the hot line`),
+        "lines view shows the hot line's text",
+      );
     } else {
       // JSC's jitdump has no line tables: the log says so rather than guessing.
       t.equal(lines.length, 0, "no invented lines");

@@ -51,19 +51,31 @@ const TABLE = [
   // the config file
   [["--config", join(dir, "missing.ini"), fib], USAGE, /--config: cannot read .*missing\.ini/],
   [["--config", dir, fib], USAGE, /--config: cannot read/],
-  [["--config", ini("unknown.ini", "[vmprof]\nperiod = 0.001\nspeed = 3\n"), fib], USAGE, /unknown\.ini:3: unknown option "speed"/],
+  [
+    ["--config", ini("unknown.ini", "[vmprof]\nperiod = 0.001\nspeed = 3\n"), fib],
+    USAGE,
+    /unknown\.ini:3: unknown option "speed"/,
+  ],
   [["--config", ini("nokey.ini", "period\n"), fib], USAGE, /nokey\.ini:1: expected key = value, got "period"/],
-  [["--config", ini("badbool.ini", "lines = maybe\n"), fib], USAGE, /badbool\.ini:1: lines must be true or false, got "maybe"/],
+  [
+    ["--config", ini("badbool.ini", "lines = maybe\n"), fib],
+    USAGE,
+    /badbool\.ini:1: lines must be true or false, got "maybe"/,
+  ],
   [["--config", ini("badperiod.ini", "period = fast\n"), fib], USAGE, /--period expects a number, got "fast"/],
   [["--config", ini("range.ini", "period = 2\n"), fib], USAGE, /period must be between 1e-6 and 1\.0 seconds, got 2/],
   [["--config", ini("badport.ini", "port = -3\n"), fib], USAGE, /--port must be a whole number in 0\.\.65535, got -3/],
   [["--config", ini("nested.ini", "config = other.ini\n"), fib], USAGE, /nested\.ini:1: unknown option "config"/],
   // the program
   [[], USAGE, /no program to profile/],
-  [["--", ], USAGE, /no program to profile/],
+  [["--"], USAGE, /no program to profile/],
   [[join(dir, "nope.ts")], NO_PROGRAM, /cannot find the program to profile: .*nope\.ts/],
   [[join(dir, "a-dir.ts")], NO_PROGRAM, /the program to profile is a directory: .*a-dir\.ts/],
-  [["-o", join(dir, "no-such-folder", "out.log"), fib], IO, /cannot write the log to .*out\.log \(no folder .*no-such-folder\)/],
+  [
+    ["-o", join(dir, "no-such-folder", "out.log"), fib],
+    IO,
+    /cannot write the log to .*out\.log \(no folder .*no-such-folder\)/,
+  ],
   [["-o", join(dir, "log-dir"), fib], IO, /cannot write the log to .*log-dir \(it is a directory\)/],
   // saved logs
   [["show"], USAGE, /show: which log\?/],

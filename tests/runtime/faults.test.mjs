@@ -62,9 +62,10 @@ for (const runtime of RUNTIMES) {
     process.kill(program, "SIGKILL"); // the program outlives its CLI, as under any supervisor
     await sleep(200);
     const work = () => leftovers("/tmp", `vmprof-js-run-${cliPid}-`);
-    const symbols = () => runtime === "deno"
-      ? leftovers(`/dev/shm/vmprof-js-${process.getuid()}`, `-${program}.`)
-      : leftovers("/dev/shm", `vmprof-js-sym-${cliPid}-`);
+    const symbols = () =>
+      runtime === "deno"
+        ? leftovers(`/dev/shm/vmprof-js-${process.getuid()}`, `-${program}.`)
+        : leftovers("/dev/shm", `vmprof-js-sym-${cliPid}-`);
     t.ok(work().length + symbols().length > 0, `files are left behind at first (${[...work(), ...symbols()]})`);
     const r = await cli(runtime, [exits, "return"]);
     t.equal(r.status, 0, "the next run", { stderr: r.stderr });
@@ -98,7 +99,14 @@ for (const runtime of RUNTIMES) {
 
 t.test("a ring of 2 slots: drops counted and reported, nothing blocks", async (t) => {
   const prefix = tempDir();
-  const b = await run("bash", ["scripts/zig.sh", "build", "-Doptimize=ReleaseSafe", "-Dring-slots=2", "--prefix", prefix], { timeout: 120_000 });
+  const b = await run("bash", [
+    "scripts/zig.sh",
+    "build",
+    "-Doptimize=ReleaseSafe",
+    "-Dring-slots=2",
+    "--prefix",
+    prefix,
+  ], { timeout: 120_000 });
   t.equal(b.status, 0, "built the tiny-ring library", { stderr: b.stderr?.slice(-2000) });
   const env = { ...process.env, VMPROF_LIB: join(prefix, "lib/libvmprof.so") };
   for (const runtime of RUNTIMES) {
@@ -123,7 +131,10 @@ for (const runtime of RUNTIMES) {
     const d = await digest(runtime, log);
     t.ok(Number(d.meta.truncated) > 0, `META truncated counts them (${d.meta.truncated})`);
     const cut = d.functions["(truncated stack)"];
-    t.ok(cut && cut.total >= 0.8 * d.samples, `"(truncated stack)" is the outermost frame (${cut?.total} of ${d.samples})`);
+    t.ok(
+      cut && cut.total >= 0.8 * d.samples,
+      `"(truncated stack)" is the outermost frame (${cut?.total} of ${d.samples})`,
+    );
     const deep = Object.entries(d.functions).find(([n]) => n.startsWith("deep "));
     // Before the sampler followed the main thread's stack as it grew, these kept only their leaf.
     t.ok(deep && deep[1].total >= 0.8 * d.samples, `deep() is on the stacks (${deep?.[1].total} of ${d.samples})`);
@@ -132,12 +143,19 @@ for (const runtime of RUNTIMES) {
   t.test(`${runtime}: sampling at 10 kHz for ${SECONDS} s`, async (t) => {
     const log = join(tempDir(), "10k.log");
     const started = Date.now();
-    const r = await cli(runtime, ["-o", log, "-p", "0.0001", "--real-time", fixture("burn.ts"), String(SECONDS * 1000)], { timeout: 60_000 + SECONDS * 3_000 });
+    const r = await cli(
+      runtime,
+      ["-o", log, "-p", "0.0001", "--real-time", fixture("burn.ts"), String(SECONDS * 1000)],
+      { timeout: 60_000 + SECONDS * 3_000 },
+    );
     t.equal(r.status, 0, "status 0", { stderr: r.stderr });
     t.equal(r.stdout, "burnt\n");
     const d = await digest(runtime, log);
     const wall = (Date.now() - started) / 1000;
-    t.ok(d.samples >= SECONDS * 2000, `${d.samples} samples in ${wall.toFixed(1)} s (at least 2,000/s on a loaded machine)`);
+    t.ok(
+      d.samples >= SECONDS * 2000,
+      `${d.samples} samples in ${wall.toFixed(1)} s (at least 2,000/s on a loaded machine)`,
+    );
     // The ring holds ~50 ms at 10 kHz: a flusher held up longer on a loaded machine drops some, counted.
     t.ok(Number(d.meta.dropped) <= 0.05 * d.samples, `few dropped, and counted (${d.meta.dropped})`);
   });
@@ -149,7 +167,10 @@ for (const runtime of RUNTIMES) {
     // Its handler gets its 20 signals. Until the flusher's next tick (10 ms) puts ours back in
     // front, our timers' signals reach it too: a few at 1 kHz (79 in 0.6 s before the fix, on Bun).
     const seen = Number(/own handler saw (\d+) of 20/.exec(r.stdout)?.[1]);
-    t.ok(seen >= 20 && seen <= 40, `the program's handler gets its signals, and at most a tick of ours (${seen} of 20)`);
+    t.ok(
+      seen >= 20 && seen <= 40,
+      `the program's handler gets its signals, and at most a tick of ours (${seen} of 20)`,
+    );
     const d = await digest(runtime, log);
     t.ok(d.samples >= 50, `the profile has samples (${d.samples})`);
   });
@@ -168,8 +189,19 @@ for (const runtime of RUNTIMES) {
     const log = join(dir, "api.log");
     const user = fixture("api-user.ts");
     const [cmd, args, env] = runtime === "deno"
-      ? [DENO, ["run", "-A", "--cpu-prof", `--cpu-prof-dir=${dir}`, "--v8-flags=--perf-basic-prof,--interpreted-frames-native-stack,--logfile=/dev/null", user, log], {}]
-      : [BUN, ["--cpu-prof", `--cpu-prof-dir=${dir}`, user, log], { BUN_JSC_useJITDump: "1", BUN_JSC_jitDumpDirectory: dir }];
+      ? [DENO, [
+        "run",
+        "-A",
+        "--cpu-prof",
+        `--cpu-prof-dir=${dir}`,
+        "--v8-flags=--perf-basic-prof,--interpreted-frames-native-stack,--logfile=/dev/null",
+        user,
+        log,
+      ], {}]
+      : [BUN, ["--cpu-prof", `--cpu-prof-dir=${dir}`, user, log], {
+        BUN_JSC_useJITDump: "1",
+        BUN_JSC_jitDumpDirectory: dir,
+      }];
     const r = await run(cmd, args, { cwd: dir, env: { ...process.env, ...env } });
     t.equal(r.status, 0, "status 0", { stderr: r.stderr });
     const out = JSON.parse(r.stdout.trim().split("\n").pop());
@@ -184,7 +216,11 @@ for (const runtime of RUNTIMES) {
     const log = join(tempDir(), "spawn.log");
     const r = await cli(runtime, ["-o", log, fixture("spawner.ts")]);
     t.equal(r.status, 0, "status 0", { stderr: r.stderr });
-    t.equal(r.stdout, "children ok: 5 of 5\n", "every child printed its result and exited 5; the forked one answered over IPC");
+    t.equal(
+      r.stdout,
+      "children ok: 5 of 5\n",
+      "every child printed its result and exited 5; the forked one answered over IPC",
+    );
     const d = await digest(runtime, log);
     t.ok(d.samples > 0, `the parent is profiled (${d.samples})`);
   });
@@ -196,8 +232,14 @@ for (const runtime of RUNTIMES) {
       const r = await cli(runtime, ["-o", log, "-p", "0.0001", "--real-time", exits, "return"]);
       t.equal(r.status, 0, "status 0", { stderr: r.stderr });
       const d = await digest(runtime, log);
-      const ours = Object.keys(d.functions).filter((n) => /lib\/(agent|ffi|session)|startAgent|stopAgent|agentNative/.test(n));
-      t.same(ours, [], `run ${i + 1}: no agent frames (${d.meta["vmprof_js.own_samples"]} of the agent's samples dropped)`);
+      const ours = Object.keys(d.functions).filter((n) =>
+        /lib\/(agent|ffi|session)|startAgent|stopAgent|agentNative/.test(n)
+      );
+      t.same(
+        ours,
+        [],
+        `run ${i + 1}: no agent frames (${d.meta["vmprof_js.own_samples"]} of the agent's samples dropped)`,
+      );
     }
   });
 }

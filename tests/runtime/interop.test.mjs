@@ -18,7 +18,9 @@ const hasVmprof = (await run("python3", ["-c", "import vmprof"])).status === 0;
 
 for (const runtime of ["deno", "bun"]) {
   for (const extra of [[], ["--memory"], ["--lines", "--real-time"]]) {
-    t.test(`${runtime} ${extra.join(" ") || "default"}: python vmprof reads our log`, { skip: !hasVmprof && "python3 cannot import vmprof" }, async (t) => {
+    t.test(`${runtime} ${extra.join(" ") || "default"}: python vmprof reads our log`, {
+      skip: !hasVmprof && "python3 cannot import vmprof",
+    }, async (t) => {
       const log = join(tempDir(), "py.log");
       const r = await cli(runtime, ["-o", log, ...extra, join(ROOT, "examples/fib.ts"), "30"]);
       t.equal(r.status, 0, "profiled", { stderr: r.stderr });

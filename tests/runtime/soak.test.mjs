@@ -15,7 +15,11 @@ t.test("soak: 12 profiled runs per runtime, both modes, every program", async (t
   for (const runtime of ["deno", "bun"]) {
     const c = soak[runtime];
     t.equal(c.runs, 12, `${runtime}: 12 runs`);
-    t.same([c.crashes, c.hangs, c.mismatches, c.badLogs, c.cycleFailures], [0, 0, 0, 0, 0], `${runtime}: no crash, hang, difference, bad log or failed cycle`);
+    t.same(
+      [c.crashes, c.hangs, c.mismatches, c.badLogs, c.cycleFailures],
+      [0, 0, 0, 0, 0],
+      `${runtime}: no crash, hang, difference, bad log or failed cycle`,
+    );
     t.ok(c.samples > 500, `${runtime}: the logs hold samples (${c.samples})`);
     t.equal(c.cycleRuns, 1, `${runtime}: one run of 1,000 enable/disable cycles`);
   }

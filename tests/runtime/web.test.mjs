@@ -55,7 +55,9 @@ async function open(browser, url, errors) {
   });
   const started = Date.now();
   await page.goto(url);
-  await page.waitForFunction(() => globalThis.vmprofDebug?.ready || globalThis.vmprofDebug?.error, null, { timeout: 60_000 });
+  await page.waitForFunction(() => globalThis.vmprofDebug?.ready || globalThis.vmprofDebug?.error, null, {
+    timeout: 60_000,
+  });
   const error = await page.evaluate(() => globalThis.vmprofDebug.error);
   if (error) throw new Error(`the page failed: ${error}`);
   return { page, openMs: Date.now() - started, timings: await page.evaluate(() => globalThis.vmprofDebug.timings) };
@@ -156,20 +158,36 @@ async function run(chromium) {
         await page.locator("#search").fill("");
 
         // Tiers, activities and colour classes: the one-line split, the legend, the merge toggle.
-        t.equal(await page.locator("#activity-split").textContent(), "JIT 74.9% · interpreter 6.9% · GC 6.6% · runtime native 6.7% · idle 4.9%");
+        t.equal(
+          await page.locator("#activity-split").textContent(),
+          "JIT 74.9% · interpreter 6.9% · GC 6.6% · runtime native 6.7% · idle 4.9%",
+        );
         const legend = await page.locator("#legend").textContent();
-        for (const k of ["optimized JIT", "mid-tier JIT", "baseline JIT", "interpreter", "native", "GC", "idle"]) t.match(legend, k);
+        for (const k of ["optimized JIT", "mid-tier JIT", "baseline JIT", "interpreter", "native", "GC", "idle"]) {
+          t.match(legend, k);
+        }
         await page.locator("#merge-tiers").uncheck();
-        t.equal(byName(await rects(page), /hotLoop/)[0].w, widest.w, "one key per function here: the same widths apart");
+        t.equal(
+          byName(await rects(page), /hotLoop/)[0].w,
+          widest.w,
+          "one key per function here: the same widths apart",
+        );
         await page.locator("#merge-tiers").check();
 
         // Threads: only worker-1's samples.
         const labels = await page.locator("#thread-select option").allTextContents();
-        t.match(labels, ["all threads (3,000)", /^main 100 \(2,261\)$/, /^worker-2 102 \(/, /^worker-1 101 \(/], "threads by name");
+        t.match(
+          labels,
+          ["all threads (3,000)", /^main 100 \(2,261\)$/, /^worker-2 102 \(/, /^worker-1 101 \(/],
+          "threads by name",
+        );
         await page.locator("#thread-select").selectOption({ label: labels[3] });
         await page.waitForFunction(() => globalThis.vmprofDebug.state().thread === 2);
         const names = (await rects(page)).map((r) => r.name);
-        t.ok(names.some((n) => /workerMain/.test(n)) && !names.some((n) => /hotLoop/.test(n)), "only worker-1's frames");
+        t.ok(
+          names.some((n) => /workerMain/.test(n)) && !names.some((n) => /hotLoop/.test(n)),
+          "only worker-1's frames",
+        );
         await shot(page, `${runtime}-thread`);
         await page.locator("#thread-select").selectOption("-1");
 
@@ -180,7 +198,10 @@ async function run(chromium) {
         t.match(await page.locator("#sandwich-title").textContent(), /^parse: total 13\.6%, self 0\.0%/);
         t.same(byName(await rects(page, "callers"), /js:main:/).length, 1, "main calls parse");
         const callees = (await rects(page, "callees")).map((r) => r.label);
-        t.ok(callees.includes("nextToken") && callees.includes("readFileSync"), "parse calls nextToken and readFileSync");
+        t.ok(
+          callees.includes("nextToken") && callees.includes("readFileSync"),
+          "parse calls nextToken and readFileSync",
+        );
         await shot(page, `${runtime}-sandwich`);
 
         // Call tree: hotLoop under main with show's numbers, expandable.
@@ -194,7 +215,11 @@ async function run(chromium) {
 
         // Functions: sortable by self and total, filterable; a row opens its sandwich.
         await page.locator('#tabs button[data-tab="flat"]').click();
-        t.match(await page.locator("#flat-table tbody tr").first().textContent(), /^45\.7%1,371.*hotLoop/, "biggest self first");
+        t.match(
+          await page.locator("#flat-table tbody tr").first().textContent(),
+          /^45\.7%1,371.*hotLoop/,
+          "biggest self first",
+        );
         await page.locator('#flat-table th button[data-sort="total"]').click();
         t.match(await page.locator("#flat-table tbody tr").first().textContent(), /<module>/, "biggest total first");
         await shot(page, `${runtime}-functions`);
@@ -211,10 +236,15 @@ async function run(chromium) {
         await page.mouse.move(tl.x + tl.width / 4, tl.y + 10, { steps: 4 });
         await page.mouse.move(tl.x + tl.width / 2, tl.y + 10, { steps: 4 });
         await page.mouse.up();
-        await page.waitForFunction(() => globalThis.vmprofDebug.state().from !== 0 || globalThis.vmprofDebug.state().to < 3000);
+        await page.waitForFunction(() =>
+          globalThis.vmprofDebug.state().from !== 0 || globalThis.vmprofDebug.state().to < 3000
+        );
         const st = await page.evaluate(() => globalThis.vmprofDebug.state());
         t.ok(st.samples > 1000 && st.samples < 2000, `about half the samples selected (${st.samples})`);
-        t.match(await page.locator("#range-label").textContent(), /^selected 0\.0\d\d s – 0\.7\d\d s · 1,\d{3} samples$/);
+        t.match(
+          await page.locator("#range-label").textContent(),
+          /^selected 0\.0\d\d s – 0\.7\d\d s · 1,\d{3} samples$/,
+        );
         await shot(page, `${runtime}-range`);
         await page.locator("#range-clear").click();
         t.equal((await page.evaluate(() => globalThis.vmprofDebug.state())).samples, 3000, "selection cleared");
@@ -238,7 +268,10 @@ async function run(chromium) {
         const { page } = await open(browser, server.url, errors);
         t.equal(await page.locator("#title").textContent(), "new.log", "the new profile is shown");
         await page.locator('#tabs button[data-tab="diff"]').click();
-        t.match(await page.locator("#diff-summary").textContent(), /^old: old\.log \(3,000 samples\) → new: new\.log \(3,000 samples\)/);
+        t.match(
+          await page.locator("#diff-summary").textContent(),
+          /^old: old\.log \(3,000 samples\) → new: new\.log \(3,000 samples\)/,
+        );
         const first = page.locator("#movers tbody tr").first();
         t.match(await first.textContent(), /^nextToken/, "the biggest mover is the slower parser");
         t.equal(await first.locator("td.up").count(), 2, "grew: self and total in red");
@@ -261,7 +294,11 @@ async function run(chromium) {
         const img = byName(await rects(page), /<img/)[0];
         await page.mouse.move(img.clientX + 20, img.clientY);
         await page.waitForSelector("#tooltip:not([hidden])");
-        t.equal(await page.locator("#tooltip .t-name").textContent(), '<img src=x onerror="window.__pwned=1">', "tooltip shows the name as text");
+        t.equal(
+          await page.locator("#tooltip .t-name").textContent(),
+          '<img src=x onerror="window.__pwned=1">',
+          "tooltip shows the name as text",
+        );
         await page.locator('#tabs button[data-tab="flat"]').click();
         const text = await page.locator("#flat-table").textContent();
         t.match(text, '<img src=x onerror="window.__pwned=1">');
@@ -272,7 +309,11 @@ async function run(chromium) {
         await page.locator('#tabs button[data-tab="sandwich"]').click();
         await page.waitForTimeout(300); // an onerror would have fired by now
         t.equal(await page.evaluate(() => globalThis.__pwned), undefined, "no script ran");
-        t.equal(await page.locator("main img, main script, main svg, #pwned-thread").count(), 0, "no element made from the log");
+        t.equal(
+          await page.locator("main img, main script, main svg, #pwned-thread").count(),
+          0,
+          "no element made from the log",
+        );
         await page.locator('#tabs button[data-tab="flat"]').click();
         await shot(page, `${runtime}-escaping`);
         t.same(errors, [], "no page errors");
@@ -297,7 +338,11 @@ async function run(chromium) {
           const [cmd, argv] = runArgs(runtime, CLI, ["show", file]);
           const shown = (await runChild(cmd, argv)).stdout.split("\n").find((l) => l.includes(` ${label} `));
           const width = (await rects(page)).find((r) => r.name === "<all>").w;
-          t.equal((Math.round((1000 * frame.w) / width) / 10).toFixed(1), /^\s*([\d.]+)%/.exec(shown)[1], `${what}: ${label}'s width is show's share`);
+          t.equal(
+            (Math.round((1000 * frame.w) / width) / 10).toFixed(1),
+            /^\s*([\d.]+)%/.exec(shown)[1],
+            `${what}: ${label}'s width is show's share`,
+          );
           await shot(page, `${runtime}-${what}`);
           t.same(errors, [], `${what}: no page errors`);
           await page.close();
@@ -313,7 +358,11 @@ async function run(chromium) {
       try {
         t.comment(`${runtime}: server read the 1M-sample log and served it after ${server.readyMs} ms`);
         const { page, openMs, timings } = await open(browser, server.url, errors);
-        t.comment(`${runtime}: navigation → interactive ${openMs} ms (in page: fetched ${timings.fetched.toFixed(0)} ms, decoded ${timings.decoded.toFixed(0)} ms, interactive ${timings.interactive.toFixed(0)} ms)`);
+        t.comment(
+          `${runtime}: navigation → interactive ${openMs} ms (in page: fetched ${
+            timings.fetched.toFixed(0)
+          } ms, decoded ${timings.decoded.toFixed(0)} ms, interactive ${timings.interactive.toFixed(0)} ms)`,
+        );
         t.ok(openMs < OPEN_BUDGET_MS, `opens and becomes interactive in ${openMs} ms`);
         t.equal((await page.evaluate(() => globalThis.vmprofDebug.state())).samples, 1_000_000);
         await shot(page, `${runtime}-1m-flame`);
@@ -335,9 +384,19 @@ async function run(chromium) {
         const lat = await page.evaluate(() => globalThis.vmprofDebug.latencies);
         const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
         const fmt = (xs) => xs.map((x) => x.toFixed(0)).join(", ");
-        t.comment(`${runtime}: 1M zoom ms: ${fmt(lat.zoom)} (median ${median(lat.zoom).toFixed(1)}); search ms: ${fmt(lat.search)} (median ${median(lat.search).toFixed(1)})`);
-        t.ok(median(lat.zoom) < INTERACTION_BUDGET_MS, `zoom responds in ${median(lat.zoom).toFixed(1)} ms (median of ${lat.zoom.length})`);
-        t.ok(median(lat.search) < INTERACTION_BUDGET_MS, `search responds in ${median(lat.search).toFixed(1)} ms (median of ${lat.search.length})`);
+        t.comment(
+          `${runtime}: 1M zoom ms: ${fmt(lat.zoom)} (median ${median(lat.zoom).toFixed(1)}); search ms: ${
+            fmt(lat.search)
+          } (median ${median(lat.search).toFixed(1)})`,
+        );
+        t.ok(
+          median(lat.zoom) < INTERACTION_BUDGET_MS,
+          `zoom responds in ${median(lat.zoom).toFixed(1)} ms (median of ${lat.zoom.length})`,
+        );
+        t.ok(
+          median(lat.search) < INTERACTION_BUDGET_MS,
+          `search responds in ${median(lat.search).toFixed(1)} ms (median of ${lat.search.length})`,
+        );
         await shot(page, `${runtime}-1m-search`);
         t.same(errors, [], "no page errors");
         await page.close();

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "../harness.ts";
-import { cacheDir, cached, readCache, writeCache } from "../../lib/symbols/cache.ts";
+import { cached, cacheDir, readCache, writeCache } from "../../lib/symbols/cache.ts";
 import { locateFunctions } from "../../lib/symbols/bun/locate.ts";
 import { parseJitdump } from "../../lib/symbols/jitdump.ts";
 
@@ -83,7 +83,11 @@ test("locateFunctions from the cache places every function where a fresh run doe
     const run = () => {
       const ranges = parseJitdump(readFileSync(join(FIX, "app.jitdump")));
       for (const r of ranges) if (r.file?.endsWith("/app/main.ts")) r.file = join(dir, "main.ts");
-      const report = locateFunctions(files, ranges, { transpile, cacheDir: join(dir, "cache"), runtimeVersion: "1.4.5" });
+      const report = locateFunctions(files, ranges, {
+        transpile,
+        cacheDir: join(dir, "cache"),
+        runtimeVersion: "1.4.5",
+      });
       return { report, places: ranges.map((r) => `${r.name}#${r.hash} ${r.file ?? "?"}:${r.line}:${r.col}`) };
     };
     const fresh = run();

@@ -50,7 +50,10 @@ class Image {
     return s;
   }
   /** A function's executable, unlinked executable and CodeBlock, as JSC lays them out here. */
-  codeBlock(name: string | undefined, o: { wide?: boolean; executableType?: number } = {}): { exe: number; cb: number } {
+  codeBlock(
+    name: string | undefined,
+    o: { wide?: boolean; executableType?: number } = {},
+  ): { exe: number; cb: number } {
     const exe = this.alloc(), unl = this.alloc(), cb = this.alloc();
     this.header(exe, o.executableType ?? FUNCTION_EXECUTABLE_TYPE);
     this.word(exe + 80, unl);
@@ -84,7 +87,11 @@ test("calibrate: finds where the owner, unlinked executable and name sit", () =>
   const mem = new SelfMemory(img.save());
   try {
     assert.deepEqual(calibrate(mem, probeCell), {
-      owner: 64, unlinked: 80, name: 64, codeBlockType: CODE_BLOCK_TYPE, executableType: FUNCTION_EXECUTABLE_TYPE,
+      owner: 64,
+      unlinked: 80,
+      name: 64,
+      codeBlockType: CODE_BLOCK_TYPE,
+      executableType: FUNCTION_EXECUTABLE_TYPE,
     });
   } finally {
     mem.close();
@@ -135,7 +142,9 @@ test("on Bun: names every CodeBlock a heap snapshot names, and the same way", as
   const { codeBlockNamesFromHeapSnapshot } = await import("../../lib/symbols/bun/heap-snapshot.ts");
   const { codeBlockProbe } = await import("../../lib/symbols/bun/code-block-memory.ts");
   const made: ((x: number) => number)[] = [];
-  for (let i = 0; i < 40; i++) made.push(new Function("x", `return function vm_named_${i}(y) { return x + y * ${i}; }`)(i));
+  for (let i = 0; i < 40; i++) {
+    made.push(new Function("x", `return function vm_named_${i}(y) { return x + y * ${i}; }`)(i));
+  }
   made.push((x) => x + 1);
   made.push(new Function("return function ünï_名(x) { return x; }")());
   for (const f of made) f(1);
@@ -144,7 +153,9 @@ test("on Bun: names every CodeBlock a heap snapshot names, and the same way", as
   const blocks: number[] = [];
   for (let n = 0; n < snap.nodes.length / 7; n++) {
     const cls = snap.nodeClassNames[snap.nodes[n * 7 + 2]];
-    if (cls.endsWith("CodeBlock") && !cls.startsWith("Unlinked")) blocks.push(parseInt(String(snap.nodes[n * 7 + 5]), 16));
+    if (cls.endsWith("CodeBlock") && !cls.startsWith("Unlinked")) {
+      blocks.push(parseInt(String(snap.nodes[n * 7 + 5]), 16));
+    }
   }
   const probe = parseInt(/0x[0-9a-f]+/.exec(jsc.describe(codeBlockProbe))![0], 16);
   const byMemory = codeBlockNamesFromMemory(blocks, probe);

@@ -7,7 +7,13 @@ import { basename, dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { CHILD, skip, test } from "../harness.ts";
-import { ElfFile, type NativeMapping, nativeFrameName, NativeSymbolizer, v8RuntimeFunctions } from "../../lib/symbols/elf.ts";
+import {
+  ElfFile,
+  nativeFrameName,
+  type NativeMapping,
+  NativeSymbolizer,
+  v8RuntimeFunctions,
+} from "../../lib/symbols/elf.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const FIX = join(ROOT, "tests", "fixtures", "native");
@@ -33,7 +39,9 @@ function execMaps(text: string): NativeMapping[] {
 function kernelMaps(path: string, bias: number): NativeMapping[] {
   const out: NativeMapping[] = [];
   for (const line of (tool("readelf", ["-lW", path]) ?? "").split("\n")) {
-    const m = /^\s*LOAD\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+0x[0-9a-f]+\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(.*?)\s+0x[0-9a-f]+$/.exec(line);
+    const m =
+      /^\s*LOAD\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+0x[0-9a-f]+\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(.*?)\s+0x[0-9a-f]+$/
+        .exec(line);
     if (!m || !m[5].includes("E")) continue;
     const off = parseInt(m[1], 16), vaddr = parseInt(m[2], 16), memsz = parseInt(m[4], 16);
     const page = (x: number) => x - (x % 4096);
@@ -90,7 +98,11 @@ function built(): string {
   if (tool("gcc", ["--version"]) === undefined) skip("gcc is not installed");
   const dir = mkdtempSync(join(tmpdir(), "vmprof-js-elf-"));
   const cc = (args: string[]) => {
-    const r = spawnSync("gcc", ["-O1", "-fno-optimize-sibling-calls", ...args], { ...CHILD, cwd: dir, encoding: "utf8" });
+    const r = spawnSync("gcc", ["-O1", "-fno-optimize-sibling-calls", ...args], {
+      ...CHILD,
+      cwd: dir,
+      encoding: "utf8",
+    });
     if (r.status !== 0) throw new Error(`gcc ${args.join(" ")}: ${r.stderr}`);
   };
   cc(["-shared", "-fPIC", "-Wl,-Ttext-segment=0x10000000", "-o", "libtiny.so", join(FIX, "tiny.c")]);
@@ -185,7 +197,9 @@ test("elf: libc functions of this process resolve like nm -D says", () => {
   const sym = new NativeSymbolizer(maps);
   const byAddr = aliases(list);
   let checked = 0;
-  for (const name of ["qsort", "getenv", "strtol", "malloc", "free", "fopen", "printf", "pthread_create", "clock_gettime"]) {
+  for (
+    const name of ["qsort", "getenv", "strtol", "malloc", "free", "fopen", "printf", "pthread_create", "clock_gettime"]
+  ) {
     const f = fns.get(name);
     if (!f || f.size < 2) continue;
     for (const k of [0, 1, f.size >> 1, f.size - 1]) {
@@ -248,7 +262,9 @@ for (const b of BINARIES) {
     let bias = b.pie ? 0x55d4a0000000 : 0;
     let maps = kernelMaps(path, bias);
     if (own.length > 0) {
-      const first = readFileSync("/proc/self/maps", "utf8").split("\n").find((l) => l.endsWith(path) && / 00000000 /.test(l))!;
+      const first = readFileSync("/proc/self/maps", "utf8").split("\n").find((l) =>
+        l.endsWith(path) && / 00000000 /.test(l)
+      )!;
       const firstVaddr = Math.min(...elf.segments.map((s) => s.vaddr));
       bias = parseInt(first.split("-")[0], 16) - firstVaddr;
       maps = own;
@@ -293,7 +309,14 @@ test("elf: V8's runtime functions are named in the stripped deno binary from V8'
   const fns = v8RuntimeFunctions(path);
   assert.ok(fns.length > 500, `${fns.length} runtime functions`);
   const names = new Set(fns.map((f) => f.name));
-  for (const n of ["Runtime_AllocateInYoungGeneration", "Runtime_AllocateInOldGeneration", "Runtime_StringAdd", "Runtime_StackGuard"]) {
+  for (
+    const n of [
+      "Runtime_AllocateInYoungGeneration",
+      "Runtime_AllocateInOldGeneration",
+      "Runtime_StringAdd",
+      "Runtime_StackGuard",
+    ]
+  ) {
     assert.ok(names.has(n), n);
   }
   const bytes = readFileSync(path);
@@ -303,10 +326,13 @@ test("elf: V8's runtime functions are named in the stripped deno binary from V8'
   for (let i = 0; i < fns.length; i++) {
     const f = fns[i];
     assert.ok(f.size > 0 && f.size < 65536, `${f.name} size ${f.size}`);
-    if (i > 0) assert.ok(fns[i - 1].start + fns[i - 1].size <= f.start, `${fns[i - 1].name} and ${f.name} do not overlap`);
+    if (i > 0) {
+      assert.ok(fns[i - 1].start + fns[i - 1].size <= f.start, `${fns[i - 1].name} and ${f.name} do not overlap`);
+    }
     const at = f.start - text.vaddr + text.offset;
     const b = bytes.subarray(at, at + 4);
-    const prologue = (b[0] === 0x55 && b[1] === 0x48 && b[2] === 0x89 && b[3] === 0xe5) || (b[0] === 0xf3 && b[1] === 0x0f);
+    const prologue = (b[0] === 0x55 && b[1] === 0x48 && b[2] === 0x89 && b[3] === 0xe5) ||
+      (b[0] === 0xf3 && b[1] === 0x0f);
     if (prologue) framed++;
   }
   // Leaf functions may have no frame of their own; nearly all others start with one.
@@ -333,7 +359,14 @@ test("elf: V8's runtime functions are named in the arm64 deno binary too (aarch6
   const fns = v8RuntimeFunctions(path, mkdtempSync(join(tmpdir(), "vmprof-elf-cache-")));
   assert.ok(fns.length > 500, `${fns.length} runtime functions`);
   const names = new Set(fns.map((f) => f.name));
-  for (const n of ["Runtime_AllocateInYoungGeneration", "Runtime_AllocateInOldGeneration", "Runtime_StringAdd", "Runtime_StackGuard"]) {
+  for (
+    const n of [
+      "Runtime_AllocateInYoungGeneration",
+      "Runtime_AllocateInOldGeneration",
+      "Runtime_StringAdd",
+      "Runtime_StackGuard",
+    ]
+  ) {
     assert.ok(names.has(n), n);
   }
   const text = ElfFile.open(path)!.segments.find((s) => s.exec)!;
@@ -342,10 +375,15 @@ test("elf: V8's runtime functions are named in the arm64 deno binary too (aarch6
   for (let i = 0; i < fns.length; i++) {
     const f = fns[i];
     assert.ok(f.size > 0 && f.size < 65536 && f.size % 4 === 0, `${f.name} size ${f.size}`);
-    if (i > 0) assert.ok(fns[i - 1].start + fns[i - 1].size <= f.start, `${fns[i - 1].name} and ${f.name} do not overlap`);
+    if (i > 0) {
+      assert.ok(fns[i - 1].start + fns[i - 1].size <= f.start, `${fns[i - 1].name} and ${f.name} do not overlap`);
+    }
     const w = dv.getUint32(f.start - text.vaddr + text.offset, true);
     // paciasp, bti c, stp x29, x30, [sp, #-n]!, sub sp, sp, #n
-    if (w === 0xd503233f || w === 0xd503245f || ((w & 0xffc07fff) >>> 0) === 0xa9807bfd || ((w & 0xff8003ff) >>> 0) === 0xd10003ff) framed++;
+    if (
+      w === 0xd503233f || w === 0xd503245f || ((w & 0xffc07fff) >>> 0) === 0xa9807bfd ||
+      ((w & 0xff8003ff) >>> 0) === 0xd10003ff
+    ) framed++;
   }
   assert.ok(framed > fns.length * 0.9, `${framed} of ${fns.length} start with a prologue`);
 });
@@ -371,13 +409,20 @@ test("elf: missing, unreadable and non-ELF files give module+file offset, never 
     writeFileSync(join(dir, "short.so"), new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1]));
     const cut = new Uint8Array(readFileSync("/proc/self/exe").subarray(0, 4096)); // headers point past the end
     writeFileSync(join(dir, "cut.so"), cut);
-    for (const f of ["text.so", "short.so", "cut.so", "missing.so"]) assert.equal(ElfFile.load(join(dir, f)), undefined, f);
+    for (const f of ["text.so", "short.so", "cut.so", "missing.so"]) {
+      assert.equal(ElfFile.load(join(dir, f)), undefined, f);
+    }
     assert.equal(ElfFile.load(dir), undefined, "a directory");
     const sym = new NativeSymbolizer([
       { lo: 0x1000, hi: 0x3000, offset: 0x5000, path: join(dir, "missing.so") },
       { lo: 0x8000, hi: 0x9000, offset: 0, path: join(dir, "text.so") },
     ]);
-    assert.deepEqual(sym.lookup(0x1234), { module: "missing.so", path: join(dir, "missing.so"), offset: 0x5234, vaddr: 0x5234 });
+    assert.deepEqual(sym.lookup(0x1234), {
+      module: "missing.so",
+      path: join(dir, "missing.so"),
+      offset: 0x5234,
+      vaddr: 0x5234,
+    });
     assert.equal(sym.lookup(0x8010)!.offset, 0x10);
     assert.equal(sym.lookup(0x3000), undefined, "hi is exclusive");
     assert.equal(sym.lookup(0x500), undefined, "below every mapping");

@@ -17,8 +17,14 @@ test("locator: VMPROF_LIB wins, then the built library, else how to build", () =
   const exists = (p: string) => have.has(p);
   assert.equal(locateLibrary({ VMPROF_LIB: "/opt/libvmprof.so" }, "/p", exists), "/opt/libvmprof.so");
   assert.equal(locateLibrary({}, "/p", exists), "/p/zig-out/lib/libvmprof.so");
-  assert.throws(() => locateLibrary({ VMPROF_LIB: "/missing.so" }, "/p", exists), /VMPROF_LIB=\/missing\.so does not exist/);
-  assert.throws(() => locateLibrary({}, "/q", exists), (e: unknown) => e instanceof VmprofError && e.code === "NO_LIBRARY" && /npm run build/.test(e.message));
+  assert.throws(
+    () => locateLibrary({ VMPROF_LIB: "/missing.so" }, "/p", exists),
+    /VMPROF_LIB=\/missing\.so does not exist/,
+  );
+  assert.throws(
+    () => locateLibrary({}, "/q", exists),
+    (e: unknown) => e instanceof VmprofError && e.code === "NO_LIBRARY" && /npm run build/.test(e.message),
+  );
 });
 
 test("locator: the override, then the platform package, then the checkout; else one line naming the platforms", () => {
@@ -28,21 +34,48 @@ test("locator: the override, then the platform package, then the checkout; else 
   const here = { platform: "linux-x64-gnu", packaged: pkg };
   assert.equal(locateLibrary({ VMPROF_LIB: "/opt/libvmprof.so" }, "/p", exists, here), "/opt/libvmprof.so");
   assert.equal(locateLibrary({}, "/p", exists, here), pkg);
-  assert.equal(locateLibrary({}, "/p", exists, { platform: "linux-x64-gnu", packaged: "/gone.so" }), "/p/zig-out/lib/libvmprof.so");
+  assert.equal(
+    locateLibrary({}, "/p", exists, { platform: "linux-x64-gnu", packaged: "/gone.so" }),
+    "/p/zig-out/lib/libvmprof.so",
+  );
   // From JSR there is no folder: only the override and the package.
   assert.equal(locateLibrary({}, undefined, exists, here), pkg);
   const oneLine = (re: RegExp) => (e: unknown) =>
     e instanceof VmprofError && e.code === "NO_LIBRARY" && !e.message.includes("\n") && re.test(e.message);
   const all = SUPPORTED_PLATFORMS.join(", ");
-  assert.throws(() => locateLibrary({}, "/q", exists, { platform: "darwin-arm64" }), oneLine(new RegExp(`darwin-arm64 \\(macOS is not supported yet\\); supported: ${all}$`)));
-  assert.throws(() => locateLibrary({}, "/q", exists, { platform: "win32-x64" }), oneLine(/win32-x64 \(Windows is not supported yet\)/));
-  assert.throws(() => locateLibrary({}, "/q", exists, { platform: "freebsd-x64" }), oneLine(/freebsd-x64 \(this platform is not supported\); supported: linux-x64-gnu/));
-  assert.throws(() => locateLibrary({}, undefined, exists, { platform: "linux-arm64-musl" }), oneLine(/^no native library for linux-arm64-musl: install @vmprof-js\/linux-arm64-musl .*, or set VMPROF_LIB$/));
-  assert.deepEqual([platformName("linux", "x64", "gnu"), platformName("linux", "arm64", "musl"), platformName("darwin", "arm64"), platformName("win32", "x64")], ["linux-x64-gnu", "linux-arm64-musl", "darwin-arm64", "win32-x64"]);
+  assert.throws(
+    () => locateLibrary({}, "/q", exists, { platform: "darwin-arm64" }),
+    oneLine(new RegExp(`darwin-arm64 \\(macOS is not supported yet\\); supported: ${all}$`)),
+  );
+  assert.throws(
+    () => locateLibrary({}, "/q", exists, { platform: "win32-x64" }),
+    oneLine(/win32-x64 \(Windows is not supported yet\)/),
+  );
+  assert.throws(
+    () => locateLibrary({}, "/q", exists, { platform: "freebsd-x64" }),
+    oneLine(/freebsd-x64 \(this platform is not supported\); supported: linux-x64-gnu/),
+  );
+  assert.throws(
+    () => locateLibrary({}, undefined, exists, { platform: "linux-arm64-musl" }),
+    oneLine(/^no native library for linux-arm64-musl: install @vmprof-js\/linux-arm64-musl .*, or set VMPROF_LIB$/),
+  );
+  assert.deepEqual([
+    platformName("linux", "x64", "gnu"),
+    platformName("linux", "arm64", "musl"),
+    platformName("darwin", "arm64"),
+    platformName("win32", "x64"),
+  ], ["linux-x64-gnu", "linux-arm64-musl", "darwin-arm64", "win32-x64"]);
 });
 
 test("config layout: fields at the offsets zig/sampler.zig asserts", () => {
-  const b = encodeConfig({ path: "/tmp/x.log", periodNs: 990_000, realTime: true, memory: true, threadNames: ["worker-", "Worker"], llint: { lo: 0x1000, hi: 0x2000, offset: 24 } });
+  const b = encodeConfig({
+    path: "/tmp/x.log",
+    periodNs: 990_000,
+    realTime: true,
+    memory: true,
+    threadNames: ["worker-", "Worker"],
+    llint: { lo: 0x1000, hi: 0x2000, offset: 24 },
+  });
   assert.equal(b.length, CONFIG_SIZE);
   const v = new DataView(b.buffer);
   assert.equal(v.getUint32(0, true), 1);
@@ -86,7 +119,10 @@ test("sampler: enable, sample this thread, counters, stop/start counter, disable
     };
     const on0 = cpuNowMs();
     native.enable({ path: log, periodNs: 1e6 });
-    assert.throws(() => native.enable({ path: log, periodNs: 1e6 }), (e: unknown) => e instanceof VmprofError && e.code === "ALREADY_ENABLED");
+    assert.throws(
+      () => native.enable({ path: log, periodNs: 1e6 }),
+      (e: unknown) => e instanceof VmprofError && e.code === "ALREADY_ENABLED",
+    );
     let x = 0;
     const spin = (ms: number) => {
       const end = Date.now() + ms;
@@ -108,7 +144,10 @@ test("sampler: enable, sample this thread, counters, stop/start counter, disable
     const s = native.stats();
     assert.ok(s.samples > paused, "sampling resumed");
     // One period per ms of this thread's CPU time.
-    assert.ok(s.weight >= 0.6 * sampledMs && s.weight <= 1.15 * sampledMs, `weight ${s.weight} ~ 1 per ms of CPU (${sampledMs.toFixed(0)} ms)`);
+    assert.ok(
+      s.weight >= 0.6 * sampledMs && s.weight <= 1.15 * sampledMs,
+      `weight ${s.weight} ~ 1 per ms of CPU (${sampledMs.toFixed(0)} ms)`,
+    );
     assert.equal(s.threads, 1);
     assert.equal(s.dropped, 0);
     native.disable();
@@ -120,7 +159,10 @@ test("sampler: enable, sample this thread, counters, stop/start counter, disable
     if (native.isEnabled()) native.disable();
     rmSync(dir, { recursive: true, force: true });
   }
-  assert.throws(() => native.enable({ path: "/nonexistent-dir/x.log", periodNs: 1e6 }), /cannot open \/nonexistent-dir\/x\.log/);
+  assert.throws(
+    () => native.enable({ path: "/nonexistent-dir/x.log", periodNs: 1e6 }),
+    /cannot open \/nonexistent-dir\/x\.log/,
+  );
   assert.throws(() => native.enable({ path: "/tmp/x", periodNs: 10 }), /period 10 ns is outside/);
 });
 

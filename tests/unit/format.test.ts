@@ -281,7 +281,10 @@ test("garbage is BAD_LOG with a one-line message naming the byte offset", () => 
 
   const newer = good.slice();
   newer[42] = 9; // version (big-endian u16 at 41..42)
-  assert.throws(() => parseLog(newer, "new.log"), /new\.log: vmprof log format version 9 \(header at byte 40\) is newer/);
+  assert.throws(
+    () => parseLog(newer, "new.log"),
+    /new\.log: vmprof log format version 9 \(header at byte 40\) is newer/,
+  );
 
   const twoHeaders = new Uint8Array([...good, ...good.subarray(40, 50)]);
   throwsBadLog(twoHeaders, /a second header record at byte/);

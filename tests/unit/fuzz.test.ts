@@ -90,7 +90,12 @@ const HUGE = [0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0xffff, 1 << 24, 2 ** 40
 
 const editArb: fc.Arbitrary<Edit> = fc.oneof(
   fc.record({ kind: fc.constant("set" as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
-  fc.record({ kind: fc.constant("word" as const), at: fc.nat(), value: fc.constantFrom(...HUGE), width: fc.constantFrom(4 as const, 8 as const) }),
+  fc.record({
+    kind: fc.constant("word" as const),
+    at: fc.nat(),
+    value: fc.constantFrom(...HUGE),
+    width: fc.constantFrom(4 as const, 8 as const),
+  }),
   fc.record({ kind: fc.constant("insert" as const), at: fc.nat(), bytes: fc.uint8Array({ maxLength: 24 }) }),
   fc.record({ kind: fc.constant("delete" as const), at: fc.nat(), n: fc.integer({ min: 1, max: 64 }) }),
   fc.record({ kind: fc.constant("cut" as const), at: fc.nat() }),
@@ -104,7 +109,16 @@ function mutate(seed: Uint8Array, edits: Edit[]): Uint8Array {
       if (b.length) b[at] = e.value;
     } else if (e.kind === "word") {
       const lo = e.value % 2 ** 32, hi = Math.floor(e.value / 2 ** 32);
-      const w = [lo & 0xff, (lo >>> 8) & 0xff, (lo >>> 16) & 0xff, lo >>> 24, hi & 0xff, (hi >>> 8) & 0xff, (hi >>> 16) & 0xff, hi >>> 24];
+      const w = [
+        lo & 0xff,
+        (lo >>> 8) & 0xff,
+        (lo >>> 16) & 0xff,
+        lo >>> 24,
+        hi & 0xff,
+        (hi >>> 8) & 0xff,
+        (hi >>> 16) & 0xff,
+        hi >>> 24,
+      ];
       for (let i = 0; i < e.width && at + i < b.length; i++) b[at + i] = w[i];
     } else if (e.kind === "insert") {
       const out = new Uint8Array(b.length + e.bytes.length);
@@ -162,7 +176,9 @@ const dir = mkdtempSync(join(tmpdir(), "vmprof-js-fuzz-"));
 process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
 
 /** The outcome of a read, to compare the whole-buffer and chunked readers. */
-function outcome(read: () => { samples: unknown[]; complete: boolean; truncatedBytes: number; meta: Map<string, string> }): string {
+function outcome(
+  read: () => { samples: unknown[]; complete: boolean; truncatedBytes: number; meta: Map<string, string> },
+): string {
   try {
     const p = read();
     return `ok ${p.samples.length} ${p.complete} ${p.truncatedBytes} ${p.meta.size}`;
@@ -184,15 +200,19 @@ fuzz("vmprof log reader, mutated logs (whole and in 64-byte chunks agree)", muta
   );
 });
 
-fuzz("vmprof log reader, every cut of a log reads what comes before it", fc.tuple(fc.nat({ max: LOG_SEEDS.length - 1 }), fc.nat()), ([i, at]) => {
-  const seed = LOG_SEEDS[i];
-  const cut = seed.subarray(0, at % (seed.length + 1));
-  const full = parseLog(seed);
-  const p = parseLog(cut);
-  inputs++;
-  assert.ok(p.samples.length <= full.samples.length);
-  assert.equal(p.complete, cut.length === seed.length && full.complete);
-});
+fuzz(
+  "vmprof log reader, every cut of a log reads what comes before it",
+  fc.tuple(fc.nat({ max: LOG_SEEDS.length - 1 }), fc.nat()),
+  ([i, at]) => {
+    const seed = LOG_SEEDS[i];
+    const cut = seed.subarray(0, at % (seed.length + 1));
+    const full = parseLog(seed);
+    const p = parseLog(cut);
+    inputs++;
+    assert.ok(p.samples.length <= full.samples.length);
+    assert.equal(p.complete, cut.length === seed.length && full.complete);
+  },
+);
 
 fuzz("vmprof log reader, gzipped mutated logs", mutations(LOG_SEEDS.map((s) => plain(gzipSync(s)))), (bytes) => {
   survives("parseLog(gzip)", () => parseLog(bytes), namesOffset);
@@ -240,7 +260,7 @@ const CPUPROFILE_TEXT = [
 function paths(v: unknown, at: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
   out.push(at);
   if (Array.isArray(v)) v.forEach((x, i) => paths(x, [...at, i], out));
-  else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) paths(x, [...at, k], out);
+  else if (v && typeof v === "object") { for (const [k, x] of Object.entries(v)) paths(x, [...at, k], out); }
   return out;
 }
 
@@ -255,7 +275,10 @@ const oddValue = fc.oneof(
 
 fuzz(
   ".cpuprofile importer, type-confused values",
-  fc.tuple(fc.nat({ max: CPUPROFILES.length - 1 }), fc.array(fc.tuple(fc.nat(), oddValue), { minLength: 1, maxLength: 4 })),
+  fc.tuple(
+    fc.nat({ max: CPUPROFILES.length - 1 }),
+    fc.array(fc.tuple(fc.nat(), oddValue), { minLength: 1, maxLength: 4 }),
+  ),
   ([i, edits]) => {
     const json = structuredClone(CPUPROFILES[i]);
     for (const [p, value] of edits) {
@@ -269,13 +292,19 @@ fuzz(
   },
 );
 
-fuzz(".cpuprofile importer, mutated text (parseAnyProfile)", mutations(CPUPROFILE_TEXT.map((t) => new TextEncoder().encode(t))), (bytes) => {
-  survives("parseAnyProfile", () => parseAnyProfile(bytes, "x.cpuprofile"));
-});
+fuzz(
+  ".cpuprofile importer, mutated text (parseAnyProfile)",
+  mutations(CPUPROFILE_TEXT.map((t) => new TextEncoder().encode(t))),
+  (bytes) => {
+    survives("parseAnyProfile", () => parseAnyProfile(bytes, "x.cpuprofile"));
+  },
+);
 
 // --- jitdump -----------------------------------------------------------------------------
 
-const JITDUMPS = ["app.jitdump", "bun-fib.jitdump", "deno-perf-prof.jitdump"].map((f) => plain(readFileSync(join(FIX, "symbols", f))));
+const JITDUMPS = ["app.jitdump", "bun-fib.jitdump", "deno-perf-prof.jitdump"].map((f) =>
+  plain(readFileSync(join(FIX, "symbols", f)))
+);
 
 fuzz("jitdump parser, mutated dumps", mutations(JITDUMPS), (bytes) => {
   survives("parseJitdumpFull", () => {
@@ -289,14 +318,18 @@ fuzz("jitdump parser, mutated dumps", mutations(JITDUMPS), (bytes) => {
 
 const PERF_MAP = plain(readFileSync(join(FIX, "symbols/deno-perf.map")));
 
-fuzz("perf map parsers, mutated maps (never throw)", fc.oneof(mutations([PERF_MAP]), fc.uint8Array({ maxLength: 300 })), (bytes) => {
-  inputs++;
-  const text = new TextDecoder().decode(bytes);
-  const full = parsePerfMap(text);
-  const lazy = parsePerfMapAddresses(text);
-  for (const r of lazy) nameRange(r);
-  assert.equal(lazy.length, full.length, "both parsers find the same ranges");
-});
+fuzz(
+  "perf map parsers, mutated maps (never throw)",
+  fc.oneof(mutations([PERF_MAP]), fc.uint8Array({ maxLength: 300 })),
+  (bytes) => {
+    inputs++;
+    const text = new TextDecoder().decode(bytes);
+    const full = parsePerfMap(text);
+    const lazy = parsePerfMapAddresses(text);
+    for (const r of lazy) nameRange(r);
+    assert.equal(lazy.length, full.length, "both parsers find the same ranges");
+  },
+);
 
 // --- ELF ---------------------------------------------------------------------------------
 

@@ -49,7 +49,8 @@ test("gc: a GC function outward of the innermost JS frame does not count (JS cal
 
 test("gc: GC symbols of a runtime built with symbols, mangled or not", () => {
   assert.equal(classifyGc([0xc20, 0x100, 0x200, 0x800, 0x410], lookup), "gc");
-  const named = (pc: number): PcInfo | undefined => pc === 0x900 ? { kind: "native", module: "x", name: "JSC::SlotVisitor::drain(JSC::MonotonicTime)" } : TABLE[pc];
+  const named = (pc: number): PcInfo | undefined =>
+    pc === 0x900 ? { kind: "native", module: "x", name: "JSC::SlotVisitor::drain(JSC::MonotonicTime)" } : TABLE[pc];
   assert.equal(classifyGc([0xc20, 0x100, 0x900], named), "gc");
 });
 

@@ -112,7 +112,10 @@ test("cpuprofile: broken profiles are BAD_LOG with the reason", () => {
   bad({ ...small(), samples: [99] }, /unknown node 99/);
   bad({ ...small(), nodes: [...small().nodes, small().nodes[1]] }, /appears twice/);
   bad({ ...small(), nodes: [{ id: 1 }] }, /nodes\[0\] \(id 1\) has no callFrame object/);
-  bad({ ...small(), nodes: [{ id: 1, callFrame: { url: 7 } }] }, /nodes\[0\] \(id 1\) has a callFrame whose functionName, url or codeType is not a string/);
+  bad(
+    { ...small(), nodes: [{ id: 1, callFrame: { url: 7 } }] },
+    /nodes\[0\] \(id 1\) has a callFrame whose functionName, url or codeType is not a string/,
+  );
   bad({ ...small(), nodes: [{ id: 1, callFrame: {}, children: 2 }] }, /children that are not an array/);
   const cyclic = small();
   cyclic.nodes[4].children = [6, 4];

@@ -7,7 +7,11 @@ import { parseShowArgs } from "../../lib/commands/show.ts";
 import { VmprofError } from "../../lib/errors.ts";
 
 function badOption(f: () => unknown, re: RegExp) {
-  assert.throws(f, (e: unknown) => e instanceof VmprofError && e.code === "BAD_OPTION" && re.test(e.message) && !e.message.includes("\n"));
+  assert.throws(
+    f,
+    (e: unknown) =>
+      e instanceof VmprofError && e.code === "BAD_OPTION" && re.test(e.message) && !e.message.includes("\n"),
+  );
 }
 
 test("the program and its own options are passed through untouched", () => {
@@ -15,7 +19,10 @@ test("the program and its own options are passed through untouched", () => {
     own: ["-o", "x.log", "-n"],
     rest: ["app.ts", "-o", "y", "--flag"],
   });
-  assert.deepEqual(splitAtProgram(["--period", "0.01", "--", "-weird.ts", "a"]), { own: ["--period", "0.01"], rest: ["-weird.ts", "a"] });
+  assert.deepEqual(splitAtProgram(["--period", "0.01", "--", "-weird.ts", "a"]), {
+    own: ["--period", "0.01"],
+    rest: ["-weird.ts", "a"],
+  });
   const a = parseCommandLine(["-o", "x.log", "app.ts", "-p", "7"]);
   assert.equal(a.command, "profile");
   if (a.command !== "profile") return;
@@ -27,10 +34,35 @@ test("the program and its own options are passed through untouched", () => {
 });
 
 test("every profiling option", () => {
-  const a = parseCommandLine(["-p", "0.01", "-n", "--lines", "--real-time", "--memory", "--all-threads", "--output=o.log", "--web", "--port", "8123", "--no-open", "app.ts"]);
+  const a = parseCommandLine([
+    "-p",
+    "0.01",
+    "-n",
+    "--lines",
+    "--real-time",
+    "--memory",
+    "--all-threads",
+    "--output=o.log",
+    "--web",
+    "--port",
+    "8123",
+    "--no-open",
+    "app.ts",
+  ]);
   assert.deepEqual(a, {
-    command: "profile", program: "app.ts", args: [], output: "o.log", period: 0.01,
-    native: true, lines: true, realTime: true, memory: true, allThreads: true, web: true, port: 8123, open: false,
+    command: "profile",
+    program: "app.ts",
+    args: [],
+    output: "o.log",
+    period: 0.01,
+    native: true,
+    lines: true,
+    realTime: true,
+    memory: true,
+    allThreads: true,
+    web: true,
+    port: 8123,
+    open: false,
   });
 });
 
@@ -51,7 +83,8 @@ test("bad options and missing pieces are one-line BAD_OPTION errors", () => {
 });
 
 test("ini file: keys as long options, booleans, comments; the command line wins", () => {
-  const ini = "[vmprof]\n# comment\n; other comment\nperiod = 0.005\nreal_time = true\nmemory = no\noutput = file.log\n";
+  const ini =
+    "[vmprof]\n# comment\n; other comment\nperiod = 0.005\nreal_time = true\nmemory = no\noutput = file.log\n";
   assert.deepEqual(parseIni(ini, "c.ini"), { period: "0.005", "real-time": true, memory: false, output: "file.log" });
   const a = parseCommandLine(["--config", "c.ini", "-o", "cli.log", "app.ts"], () => ini);
   assert.ok(a.command === "profile");
@@ -62,17 +95,31 @@ test("ini file: keys as long options, booleans, comments; the command line wins"
   badOption(() => parseIni("colour = red\n", "c.ini"), /c\.ini:1: unknown option "colour"/);
   badOption(() => parseIni("native = maybe\n", "c.ini"), /c\.ini:1: native must be true or false/);
   badOption(() => parseIni("just words\n", "c.ini"), /c\.ini:1: expected key = value/);
-  badOption(() => parseCommandLine(["--config", "/nonexistent.ini", "a.ts"], () => { throw new Error("ENOENT"); }), /cannot read \/nonexistent\.ini/);
+  badOption(() =>
+    parseCommandLine(["--config", "/nonexistent.ini", "a.ts"], () => {
+      throw new Error("ENOENT");
+    }), /cannot read \/nonexistent\.ini/);
   badOption(() => parseCommandLine(["--config", "c.ini", "a.ts"], () => "period = 3\n"), /got 3/);
 });
 
 test("show options", () => {
   assert.deepEqual(parseShowArgs(["x.log", "flat", "--percent-cutoff", "2", "--no-native", "--limit", "5"]), {
-    log: "x.log", view: "flat", prunePercent: 0, pruneLevel: Infinity, indent: 2,
-    percentCutoff: 2, noNative: true, limit: 5, filter: undefined, thread: undefined,
+    log: "x.log",
+    view: "flat",
+    prunePercent: 0,
+    pruneLevel: Infinity,
+    indent: 2,
+    percentCutoff: 2,
+    noNative: true,
+    limit: 5,
+    filter: undefined,
+    thread: undefined,
   });
   assert.deepEqual(
-    [parseShowArgs(["x.log", "lines", "--filter", "fib"]).filter, parseShowArgs(["x.log", "--thread", "worker-1"]).thread],
+    [
+      parseShowArgs(["x.log", "lines", "--filter", "fib"]).filter,
+      parseShowArgs(["x.log", "--thread", "worker-1"]).thread,
+    ],
     ["fib", "worker-1"],
   );
   const t = parseShowArgs(["x.log", "--prune-percent", "1.5", "--prune-level", "3", "--indent", "4"]);

@@ -195,7 +195,9 @@ test("many distinct stacks (the table grows) read back exactly, through readLog 
 /** A tree as comparable data: every node in walk order with its counts, lines, tiers and children. */
 function treeData(t: Tree): unknown[] {
   const out: unknown[] = [];
-  t.walk((n, d) => out.push([d, n.name, n.addr, n.count, n.selfCount, [...n.lines], [...n.tiers], [...n.children.keys()]]));
+  t.walk((n, d) =>
+    out.push([d, n.name, n.addr, n.count, n.selfCount, [...n.lines], [...n.tiers], [...n.children.keys()]])
+  );
   return out;
 }
 

@@ -42,7 +42,18 @@ function logBytes(n = 3, m = 0, complete = true): Uint8Array {
 }
 
 function row(name: string, extra: Partial<NewProfile> = {}): NewProfile {
-  return { name, program: "main.ts", runtime: "deno", runtime_version: "2.9.6", started_at: 1, duration_s: 1.5, samples: 3, log_bytes: 10, log_gz: gzipSync(logBytes()), ...extra };
+  return {
+    name,
+    program: "main.ts",
+    runtime: "deno",
+    runtime_version: "2.9.6",
+    started_at: 1,
+    duration_s: 1.5,
+    samples: 3,
+    log_bytes: 10,
+    log_gz: gzipSync(logBytes()),
+    ...extra,
+  };
 }
 
 function tempDb() {
@@ -51,22 +62,24 @@ function tempDb() {
 }
 
 function call(url: string, o: { method?: string; headers?: Record<string, string>; body?: Uint8Array } = {}) {
-  return new Promise<{ status: number; json: Record<string, unknown>; headers: Record<string, unknown> }>((resolve, reject) => {
-    const req = request(url, { method: o.method ?? "GET", headers: o.headers }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => (text += c));
-      res.on("end", () => {
-        let json = {};
-        try {
-          json = JSON.parse(text);
-        } catch { /* not JSON */ }
-        resolve({ status: res.statusCode ?? 0, json, headers: res.headers as Record<string, unknown> });
+  return new Promise<{ status: number; json: Record<string, unknown>; headers: Record<string, unknown> }>(
+    (resolve, reject) => {
+      const req = request(url, { method: o.method ?? "GET", headers: o.headers }, (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => (text += c));
+        res.on("end", () => {
+          let json = {};
+          try {
+            json = JSON.parse(text);
+          } catch { /* not JSON */ }
+          resolve({ status: res.statusCode ?? 0, json, headers: res.headers as Record<string, unknown> });
+        });
       });
-    });
-    req.on("error", reject);
-    req.end(o.body);
-  });
+      req.on("error", reject);
+      req.end(o.body);
+    },
+  );
 }
 
 test("store: a new file is created at the current schema version; the default path is under the data folder", () => {
@@ -89,7 +102,9 @@ test("store: a version-1 file is migrated forward with its rows; a newer one is 
     const raw = new DatabaseSync(db.path);
     raw.exec(MIGRATIONS[0]);
     raw.exec("PRAGMA user_version = 1");
-    raw.prepare("INSERT INTO profiles (id, name, program, runtime, created_at, duration_s, samples, log_bytes, log_gz) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    raw.prepare(
+      "INSERT INTO profiles (id, name, program, runtime, created_at, duration_s, samples, log_bytes, log_gz) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
       .run("00000000000000aa", "old", "a.ts", "bun", 5, 1, 2, 3, new Uint8Array([1]));
     raw.close();
     const s = new ProfileStore(db.path);
@@ -101,7 +116,10 @@ test("store: a version-1 file is migrated forward with its rows; a newer one is 
     const newer = new DatabaseSync(db.path);
     newer.exec(`PRAGMA user_version = ${SCHEMA_VERSION + 1}`);
     newer.close();
-    assert.throws(() => new ProfileStore(db.path), (e: unknown) => e instanceof VmprofError && /newer than this vmprof-js knows/.test(e.message));
+    assert.throws(
+      () => new ProfileStore(db.path),
+      (e: unknown) => e instanceof VmprofError && /newer than this vmprof-js knows/.test(e.message),
+    );
   } finally {
     db.done();
   }
@@ -170,7 +188,10 @@ test("limits: a gzip bomb stops at the limit (413); cut-short or damaged gzip is
   assert.ok(bomb.length < 100_000);
   assert.throws(() => gunzipLimited(bomb, 2 * MiB), (e: unknown) => e instanceof HttpError && e.status === 413);
   const gz = gzipSync(logBytes(50));
-  assert.throws(() => gunzipLimited(gz.subarray(0, gz.length - 8), MiB), (e: unknown) => e instanceof HttpError && e.status === 400);
+  assert.throws(
+    () => gunzipLimited(gz.subarray(0, gz.length - 8), MiB),
+    (e: unknown) => e instanceof HttpError && e.status === 400,
+  );
   const bad = gz.slice();
   bad[12] ^= 0xff;
   assert.throws(() => gunzipLimited(bad, MiB), (e: unknown) => e instanceof HttpError && e.status === 400);
@@ -200,7 +221,11 @@ test("ingest: a whole log becomes a row; cut short, garbage or empty is 400; the
   assert.equal(status(() => ingest(log.subarray(0, log.length - 5), false, {}, LIMITS)), 400, "cut short");
   assert.equal(status(() => ingest(new TextEncoder().encode("hello world, not a log"), false, {}, LIMITS)), 400);
   assert.equal(status(() => ingest(new Uint8Array(0), false, {}, LIMITS)), 400);
-  assert.equal(status(() => ingest(new Uint8Array(3 * MiB), false, {}, LIMITS)), 413, "plain but past the unpacked limit");
+  assert.equal(
+    status(() => ingest(new Uint8Array(3 * MiB), false, {}, LIMITS)),
+    413,
+    "plain but past the unpacked limit",
+  );
   assert.equal(cleanText("a".repeat(500)).length, 200);
   assert.equal(programOf(parseLog(log)), "main.ts");
 });
@@ -211,8 +236,16 @@ test("app: uploads need a live token (or --allow-anonymous), listing too; delete
   const bob = s.createToken("bob");
   const server = await startProfileServer(s, { host: "127.0.0.1", port: 0, limits: LIMITS });
   try {
-    const up = (token: string | undefined, body: Uint8Array, headers: Record<string, string> = { "Content-Encoding": "gzip" }) =>
-      call(`${server.url}api/profiles?name=n`, { method: "POST", body, headers: { ...headers, ...(token ? { Authorization: `Bearer ${token}` } : {}) } });
+    const up = (
+      token: string | undefined,
+      body: Uint8Array,
+      headers: Record<string, string> = { "Content-Encoding": "gzip" },
+    ) =>
+      call(`${server.url}api/profiles?name=n`, {
+        method: "POST",
+        body,
+        headers: { ...headers, ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      });
     const gz = gzipSync(logBytes(5));
     assert.equal((await up(undefined, gz)).status, 401);
     assert.equal((await up("vmpjs_wrong", gz)).status, 401);
@@ -231,22 +264,44 @@ test("app: uploads need a live token (or --allow-anonymous), listing too; delete
     assert.equal(list.json.total, 1);
     assert.equal((list.json.profiles as { mine: boolean }[])[0].mine, false);
     assert.equal((await call(`${server.url}p/${id}/data/0.bin`)).status, 401);
-    assert.equal((await call(`${server.url}p/${id}/data/0.bin`, { headers: { Authorization: `Bearer ${bob}` } })).status, 200);
+    assert.equal(
+      (await call(`${server.url}p/${id}/data/0.bin`, { headers: { Authorization: `Bearer ${bob}` } })).status,
+      200,
+    );
     assert.equal((await call(`${server.url}p/${id}/`)).status, 200, "the viewer's own files are public");
-    assert.equal((await call(`${server.url}api/profiles/${id}`, { method: "DELETE", headers: { Authorization: `Bearer ${bob}` } })).status, 403);
+    assert.equal(
+      (await call(`${server.url}api/profiles/${id}`, { method: "DELETE", headers: { Authorization: `Bearer ${bob}` } }))
+        .status,
+      403,
+    );
     assert.equal((await call(`${server.url}api/profiles/${id}`, { method: "DELETE" })).status, 401);
     // A cookie-borne delete from another site's page is refused.
-    const cross = await call(`${server.url}api/profiles/${id}`, { method: "DELETE", headers: { Cookie: `vmprof_token=${alice}`, Origin: "http://evil.example" } });
+    const cross = await call(`${server.url}api/profiles/${id}`, {
+      method: "DELETE",
+      headers: { Cookie: `vmprof_token=${alice}`, Origin: "http://evil.example" },
+    });
     assert.equal(cross.status, 403);
-    assert.equal((await call(`${server.url}api/profiles/${id}`, { method: "DELETE", headers: { Authorization: `Bearer ${alice}` } })).status, 200);
+    assert.equal(
+      (await call(`${server.url}api/profiles/${id}`, {
+        method: "DELETE",
+        headers: { Authorization: `Bearer ${alice}` },
+      })).status,
+      200,
+    );
     assert.equal(s.countProfiles(), 0);
     assert.equal((await call(`${server.url}api/profiles/../../etc/passwd`)).status, 404);
     assert.equal((await call(server.url, { headers: { Host: "evil.example" } })).status, 403, "DNS rebinding");
-    const login = await call(`${server.url}api/session`, { method: "POST", body: new TextEncoder().encode(JSON.stringify({ token: alice })) });
+    const login = await call(`${server.url}api/session`, {
+      method: "POST",
+      body: new TextEncoder().encode(JSON.stringify({ token: alice })),
+    });
     assert.equal(login.status, 200);
     assert.match(String(login.headers["set-cookie"]), /vmprof_token=.*HttpOnly; SameSite=Strict/);
     // The client: a refusal is one line with the status.
-    await assert.rejects(uploadLog(logBytes(2), { url: server.url, token: "nope" }), /refused the upload: HTTP 401 \(unknown or revoked token\)/);
+    await assert.rejects(
+      uploadLog(logBytes(2), { url: server.url, token: "nope" }),
+      /refused the upload: HTTP 401 \(unknown or revoked token\)/,
+    );
     const r = await uploadLog(logBytes(2), { url: server.url, token: alice, name: "<b>x</b>" });
     assert.equal(r.samples, 2);
   } finally {
@@ -276,7 +331,12 @@ test("pyroscope: the ingest request (name with labels, times, pprof in the multi
   assert.equal(ingestName("svc", { runtime: "bun", env: "p" }), "svc{env=p,runtime=bun}");
   assert.equal(serviceName("/srv/app/main.server.ts"), "main.server");
   const stats = new Stats(parseLog(logBytes(3)));
-  const r = ingestRequest(stats, { url: "http://u:p%40ss@pyro:4040/base/", service: "svc", labels: { runtime: "deno" } }, 100.7, 110.2);
+  const r = ingestRequest(
+    stats,
+    { url: "http://u:p%40ss@pyro:4040/base/", service: "svc", labels: { runtime: "deno" } },
+    100.7,
+    110.2,
+  );
   assert.equal(r.url.origin + r.url.pathname, "http://pyro:4040/base/ingest");
   assert.equal(r.url.searchParams.get("name"), "svc{runtime=deno}");
   assert.equal(r.url.searchParams.get("from"), "100");
@@ -286,7 +346,9 @@ test("pyroscope: the ingest request (name with labels, times, pprof in the multi
   assert.equal(r.headers.Authorization, `Basic ${btoa("u:p@ss")}`);
   const boundary = /boundary=(\S+)/.exec(r.headers["Content-Type"])![1];
   const text = new TextDecoder("latin1").decode(r.body);
-  assert.ok(text.startsWith(`--${boundary}\r\nContent-Disposition: form-data; name="profile"; filename="profile.pprof"`));
+  assert.ok(
+    text.startsWith(`--${boundary}\r\nContent-Disposition: form-data; name="profile"; filename="profile.pprof"`),
+  );
   assert.ok(text.endsWith(`\r\n--${boundary}--\r\n`));
   assert.equal(Number(r.headers["Content-Length"]), r.body.length);
   // Windows: thread 7's first 3 samples were pushed; thread 8 shows up later and is all new.
@@ -306,16 +368,36 @@ test("options: serve's, and the run's --web-url/--web-auth/--push/--every/--labe
   assert.equal(s.anonymous, false);
   assert.equal(parseServeArgs(["--allow-anonymous"], { HOME: "/h" }).db, "/h/.local/share/vmprof-js/profiles.db");
   assert.throws(() => parseServeArgs(["--max-upload-mb", "0"]), /--max-upload-mb must be more than 0/);
-  const a = parseProfileArgs(["--web-url", "http://s:1/", "--web-auth", "T", "--push", "http://p:4040", "--every", "5", "--label", "env=a,team=b", "--label", "x=y", "app.ts"]);
+  const a = parseProfileArgs([
+    "--web-url",
+    "http://s:1/",
+    "--web-auth",
+    "T",
+    "--push",
+    "http://p:4040",
+    "--every",
+    "5",
+    "--label",
+    "env=a,team=b",
+    "--label",
+    "x=y",
+    "app.ts",
+  ]);
   assert.equal(a.command, "profile");
   if (a.command !== "profile") return;
   assert.equal(a.webUrl, "http://s:1/");
   assert.equal(a.webAuth, "T");
   assert.equal(a.every, 5);
   assert.deepEqual(a.labels, [["env", "a"], ["team", "b"], ["x", "y"]]);
-  assert.throws(() => parseProfileArgs(["--web-url", "ftp://x", "a.ts"]), /--web-url must be an http:\/\/ or https:\/\/ URL/);
+  assert.throws(
+    () => parseProfileArgs(["--web-url", "ftp://x", "a.ts"]),
+    /--web-url must be an http:\/\/ or https:\/\/ URL/,
+  );
   assert.throws(() => parseProfileArgs(["--every", "5", "a.ts"]), /--every goes with --push/);
-  assert.throws(() => parseProfileArgs(["--push", "http://p", "--every", "0.1", "a.ts"]), /--every must be 1 \.\. 86400/);
+  assert.throws(
+    () => parseProfileArgs(["--push", "http://p", "--every", "0.1", "a.ts"]),
+    /--every must be 1 \.\. 86400/,
+  );
   assert.throws(() => parseProfileArgs(["--web-auth", "T", "a.ts"]), /--web-auth goes with --web-url/);
   const ini = "web_url = http://s:2/\nweb-auth = TOK\npush = http://p:4040\nevery = 3\nlabel = env=ci\n";
   const c = parseProfileArgs(["--config", "x.ini", "app.ts"], () => ini);

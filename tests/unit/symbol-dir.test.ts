@@ -24,7 +24,10 @@ test("deno: one private folder for every run; a run removes its own files and th
     writeFileSync(join(a.path, `perf-${process.pid}.map`), ""); // a live process's: kept
     writeFileSync(join(a.path, "perf-4242.map.unrelated"), "");
     const b = symbolDir("deno", base);
-    assert.deepEqual(readdirSync(b.path).sort(), [`perf-${GONE - 1}.map`, `perf-${process.pid}.map`, "perf-4242.map.unrelated"].sort());
+    assert.deepEqual(
+      readdirSync(b.path).sort(),
+      [`perf-${GONE - 1}.map`, `perf-${process.pid}.map`, "perf-4242.map.unrelated"].sort(),
+    );
     rmSync(join(b.path, `perf-${GONE - 1}.map`));
     writeFileSync(join(b.path, `jit-${process.pid}.dump`), "");
     b.remove(process.pid);

@@ -9,12 +9,28 @@ import { LLINT_TAG, META, SP_TAG } from "../../lib/contract.ts";
 import { LINES, NATIVE } from "../../lib/format/constants.ts";
 import { parseLog, type Profile } from "../../lib/format/reader.ts";
 import { CodeIndex, type CodeRange } from "../../lib/symbols/code-index.ts";
-import { NativeSymbolizer, nativeFrameName } from "../../lib/symbols/elf.ts";
-import { nameSample, parseMaps, type SampleNamer, spWordCaller, symbolize, type SymbolizeOptions, threadsOf } from "../../lib/symbols/symbolize.ts";
+import { nativeFrameName, NativeSymbolizer } from "../../lib/symbols/elf.ts";
+import {
+  nameSample,
+  parseMaps,
+  type SampleNamer,
+  spWordCaller,
+  symbolize,
+  type SymbolizeOptions,
+  threadsOf,
+} from "../../lib/symbols/symbolize.ts";
 import { codeName, FrameKeys, MIN_CODE_KEY, SYNTHETIC } from "../../lib/symbols/frame-keys.ts";
 import { Activities } from "../../lib/symbols/activity.ts";
 import { functionAt, functionStarts, InlineFrames } from "../../lib/symbols/inline-frames.ts";
-import { bunJitdump, denoJitdump, denoPerfMap, PID, rangeOf, rawProfile, type RawSample } from "../fixtures/raw-profile.ts";
+import {
+  bunJitdump,
+  denoJitdump,
+  denoPerfMap,
+  PID,
+  rangeOf,
+  rawProfile,
+  type RawSample,
+} from "../fixtures/raw-profile.ts";
 
 const map = denoPerfMap();
 const fibIgnition = rangeOf(map, (r) => r.name === "fib" && r.tier === "ignition" && r.size > 0x100);
@@ -26,7 +42,13 @@ const trampoline = rangeOf(map, (r) => r.name === "InterpreterEntryTrampoline");
 const NO_CODE = 0x5555_0000_0000; // no range, no mapping: anonymous JIT memory
 
 /** Names the raw samples and reads the named log back. */
-function name(runtime: "deno" | "bun", ranges: CodeRange[], samples: RawSample[], o: SymbolizeOptions = {}, meta?: [string, string][]) {
+function name(
+  runtime: "deno" | "bun",
+  ranges: CodeRange[],
+  samples: RawSample[],
+  o: SymbolizeOptions = {},
+  meta?: [string, string][],
+) {
   const result = symbolize(rawProfile(runtime, samples, { meta }), new CodeIndex(ranges), o);
   const log = parseLog(result.bytes);
   const names = (i: number) => log.samples[i].stack.map((k) => log.symbols.get(k));
@@ -73,7 +95,9 @@ test("symbolize: an activity letter per sample from the innermost frame", () => 
 });
 
 test("symbolize: runtime code folds into its JS caller; with native it is an odd key named n:", () => {
-  const samples = [{ stack: [fibTurbofan.start + 4, regexpExec.start + 4] }, { stack: [regexpExec.start + 8] }, { stack: [NO_CODE] }];
+  const samples = [{ stack: [fibTurbofan.start + 4, regexpExec.start + 4] }, { stack: [regexpExec.start + 8] }, {
+    stack: [NO_CODE],
+  }];
   const folded = name("deno", map, samples);
   assert.deepEqual(folded.names(0), ["js:fib:2:/tmp/sym/fib.ts"]);
   assert.deepEqual(folded.names(1), ["js:(native code):0:-"], "nothing left: the sample is native code");
@@ -107,10 +131,23 @@ test("symbolize: JSC interpreter frames (LLINT_TAG + CodeBlock) by the agent's n
   const interpreterNames = new Map<number, CodeRange>([
     [fibBlock, { start: 0x7f00_1000, size: 0, seq: -1, name: "fib", kind: "js", tier: "llint", file: main, line: 2 }],
   ]);
-  const topLevel: CodeRange = { start: 0, size: 0, seq: -1, name: "<module>", kind: "js", tier: "llint", file: main, line: 1 };
+  const topLevel: CodeRange = {
+    start: 0,
+    size: 0,
+    seq: -1,
+    name: "<module>",
+    kind: "js",
+    tier: "llint",
+    file: main,
+    line: 1,
+  };
   const samples = [{ stack: [LLINT_TAG + 0x7f00_2000, fibBlock] }, { stack: [fibBlock, LLINT_TAG + 0x7f00_2000] }];
   const named = name("bun", ranges, samples, { interpreterNames, topLevel });
-  assert.deepEqual(named.names(0), [`js:<module>:1:${main}`, `js:fib:2:${main}`], "the outermost unnamed frame is the top level");
+  assert.deepEqual(
+    named.names(0),
+    [`js:<module>:1:${main}`, `js:fib:2:${main}`],
+    "the outermost unnamed frame is the top level",
+  );
   assert.deepEqual(named.names(1), [`js:fib:2:${main}`, "js:(interpreter):0:-"]);
   assert.equal(named.log.meta.get(META.activities), "II");
   assert.equal(tiers(named.log)[0x7f00_1000], "llint");
@@ -139,9 +176,16 @@ test("symbolize: Bun's JIT tiers, thunks and regexps from the jitdump fixture", 
 
 test("symbolize: only JS threads unless allThreads (GC helpers are sampled to learn the GC's code)", () => {
   const meta: [string, string][] = [[META.threadPrefix + 7, "worker-1"], [META.threadPrefix + 8, "v8:Worker"]];
-  const samples = [{ stack: [fibTurbofan.start] }, { stack: [fibTurbofan.start], thread: 7 }, { stack: [barIgnition.start], thread: 8 }];
+  const samples = [{ stack: [fibTurbofan.start] }, { stack: [fibTurbofan.start], thread: 7 }, {
+    stack: [barIgnition.start],
+    thread: 8,
+  }];
   assert.deepEqual(name("deno", map, samples, {}, meta).log.samples.map((s) => s.thread), [PID, 7]);
-  assert.deepEqual(name("deno", map, samples, { allThreads: true }, meta).log.samples.map((s) => s.thread), [PID, 7, 8]);
+  assert.deepEqual(name("deno", map, samples, { allThreads: true }, meta).log.samples.map((s) => s.thread), [
+    PID,
+    7,
+    8,
+  ]);
 });
 
 test("symbolize: --lines from V8's line tables, at the pc for the leaf and before the return address otherwise", () => {
@@ -182,7 +226,11 @@ test("symbolize: native pcs are named through NativeSymbolizer (ELF symbols), by
   const f = natives.lookup(pc)!;
   const start = f.symbolPc!;
   const fake = "/nonexistent/libfake.so";
-  const maps = [libcLine, `7f0000000000-7f0000010000 r-xp 00002000 00:00 0 ${fake}`, `7e0000000000-7e0000010000 r-xp 00000000 00:00 0 /x/libvmprof.so`].join("\n");
+  const maps = [
+    libcLine,
+    `7f0000000000-7f0000010000 r-xp 00002000 00:00 0 ${fake}`,
+    `7e0000000000-7e0000010000 r-xp 00000000 00:00 0 /x/libvmprof.so`,
+  ].join("\n");
   const samples = [
     { stack: [fibTurbofan.start + 4, start + 2] },
     { stack: [fibTurbofan.start + 4, start + 6] },
@@ -225,7 +273,10 @@ test("FrameKeys: a key per function and tier, synthetic keys, folded runtime cod
   const top: CodeRange = { start: 0, size: 0, seq: -1, name: "<module>", kind: "js", file: "/a.ts", line: 1 };
   assert.equal(keys.jsKey(top), MIN_CODE_KEY);
   assert.equal(keys.jsKey({ ...top, name: "other" }), MIN_CODE_KEY + 2);
-  assert.equal(keys.jsKey({ name: "x:y", file: "file:///p:q.ts", line: 3, start: 0x20001, size: 1, seq: 0, kind: "js" }), 0x20000);
+  assert.equal(
+    keys.jsKey({ name: "x:y", file: "file:///p:q.ts", line: 3, start: 0x20001, size: 1, seq: 0, kind: "js" }),
+    0x20000,
+  );
   assert.equal(keys.names.get(0x20000), "js:x.y:3:/p.q.ts", "':' never splits a name part");
   const native = new FrameKeys(index, noNatives, { native: true });
   assert.equal(native.keyOf(regexpExec.start + 4), regexpExec.start + 1);
@@ -251,7 +302,10 @@ test("InlineFrames: functions by start, the line of a pc, the inlined function's
   const ranges = denoJitdump();
   const jit = new CodeIndex(ranges);
   const starts = functionStarts(jit);
-  assert.deepEqual(starts.get("/tmp/sym/fib.ts")!.map((f) => `${f.range.name}@${f.line}:${f.col}`), ["fib@2:13", "bar@6:6"]);
+  assert.deepEqual(starts.get("/tmp/sym/fib.ts")!.map((f) => `${f.range.name}@${f.line}:${f.col}`), [
+    "fib@2:13",
+    "bar@6:6",
+  ]);
   assert.equal(functionAt(starts, "/tmp/sym/fib.ts", 3, 12)?.name, "fib");
   assert.equal(functionAt(starts, "/tmp/sym/fib.ts", 6, 5)?.name, "fib", "before bar's start");
   assert.equal(functionAt(starts, "/tmp/sym/fib.ts", 9, 1)?.name, "bar");
@@ -267,7 +321,10 @@ test("InlineFrames: functions by start, the line of a pc, the inlined function's
   const bar = rangeOf(ranges, (r) => r.name === "bar");
   bar.positions = { offsets: [0], lines: [3], cols: [12], files: ["/tmp/sym/fib.ts"] };
   const frames = new InlineFrames(jit, (r) => keys.jsKey(r)).at(bar.start + 30, true)!;
-  assert.deepEqual(frames.map((f) => [keys.names.get(f.key), f.line]), [["js:bar:6:/tmp/sym/fib.ts", 0], ["js:fib:2:/tmp/sym/fib.ts", 3]]);
+  assert.deepEqual(frames.map((f) => [keys.names.get(f.key), f.line]), [["js:bar:6:/tmp/sym/fib.ts", 0], [
+    "js:fib:2:/tmp/sym/fib.ts",
+    3,
+  ]]);
   assert.equal(keys.tierOfKey[frames[1].key], bar.tier);
 });
 
@@ -276,24 +333,55 @@ test("spWordCaller and nameSample: the [sp] word rule, the top level, GC and nat
   const n: SampleNamer = { index, keys, activities: new Activities(index, noNatives), native: false };
   const intoFib = fibTurbofan.start + 10;
   assert.equal(spWordCaller(intoFib, regexpExec.start, barIgnition.start + 4, n), intoFib);
-  assert.equal(spWordCaller(intoFib, regexpExec.start, fibTurbofan.start + 20, n), undefined, "fib is the next frame already");
+  assert.equal(
+    spWordCaller(intoFib, regexpExec.start, fibTurbofan.start + 20, n),
+    undefined,
+    "fib is the next frame already",
+  );
   assert.equal(spWordCaller(intoFib, regexpExec.start, undefined, n), intoFib);
   assert.equal(spWordCaller(intoFib, fibMaglev.start, undefined, n), undefined, "the leaf is JIT code");
   assert.equal(spWordCaller(regexpExec.start + 8, regexpExec.start, undefined, n), undefined, "not into JS code");
   const s = (stack: number[]) => ({ stack, thread: PID, rss: 7 });
   const gc = nameSample(s([fibTurbofan.start + 4, regexpExec.start + 4]), n, true);
-  assert.deepEqual(gc, { stack: [fibTurbofan.start, SYNTHETIC.gc], lines: [0, 0], thread: PID, rss: 7, activity: "G", hasJs: true });
+  assert.deepEqual(gc, {
+    stack: [fibTurbofan.start, SYNTHETIC.gc],
+    lines: [0, 0],
+    thread: PID,
+    rss: 7,
+    activity: "G",
+    hasJs: true,
+  });
   assert.equal(keys.names.get(SYNTHETIC.gc), "js:(garbage collector):0:-");
   assert.deepEqual(nameSample(s([]), n, false).stack, [SYNTHETIC.native]);
   assert.equal(nameSample(s([NO_CODE]), n, false).hasJs, false, "unnamed JIT code is not a named frame");
-  const top: CodeRange = { start: 0, size: 0, seq: -1, name: "<module>", kind: "js", tier: "llint", file: "/a.ts", line: 1 };
+  const top: CodeRange = {
+    start: 0,
+    size: 0,
+    seq: -1,
+    name: "<module>",
+    kind: "js",
+    tier: "llint",
+    file: "/a.ts",
+    line: 1,
+  };
   const withTop = nameSample(s([LLINT_TAG + 8, fibIgnition.start, LLINT_TAG + 8]), { ...n, topLevel: top }, false);
-  assert.deepEqual(withTop.stack, [MIN_CODE_KEY, fibIgnition.start, SYNTHETIC.interpreter], "only the outermost is the top level");
-  assert.deepEqual(nameSample(s([fibIgnition.start]), { ...n, native: true }, true).stack, [fibIgnition.start], "no GC stand-in with native frames kept");
+  assert.deepEqual(
+    withTop.stack,
+    [MIN_CODE_KEY, fibIgnition.start, SYNTHETIC.interpreter],
+    "only the outermost is the top level",
+  );
+  assert.deepEqual(
+    nameSample(s([fibIgnition.start]), { ...n, native: true }, true).stack,
+    [fibIgnition.start],
+    "no GC stand-in with native frames kept",
+  );
 });
 
 test("threadsOf: the pid's thread and the runtime's worker threads run JavaScript", () => {
-  const meta: [string, string][] = [[META.threadPrefix + 7, "worker-3"], [META.threadPrefix + 8, "Worker"], [META.threadPrefix + 9, "HeapHelper"]];
+  const meta: [string, string][] = [[META.threadPrefix + 7, "worker-3"], [META.threadPrefix + 8, "Worker"], [
+    META.threadPrefix + 9,
+    "HeapHelper",
+  ]];
   const deno = threadsOf(rawProfile("deno", [], { meta }));
   assert.deepEqual([PID, 7, 8, 9].map((t) => deno.isJs(t)), [true, true, false, false]);
   assert.equal(deno.names.get(9), "HeapHelper");

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "../harness.ts";
-import { type CodeRange, CodeIndex } from "../../lib/symbols/code-index.ts";
+import { CodeIndex, type CodeRange } from "../../lib/symbols/code-index.ts";
 import { nameRange, parsePerfMap, parsePerfMapAddresses, parseV8Name } from "../../lib/symbols/perfmap.ts";
 import { parseJitdump, parseJitdumpFull, parseJscName } from "../../lib/symbols/jitdump.ts";
 import { jitdumpSource, perfMapSource } from "../../lib/symbols/symbol-source.ts";
@@ -65,20 +65,99 @@ test("perfmap: JS tiers, OSR and context-specialised marks", () => {
 
 test("perfmap: name shapes", () => {
   const cases: [string, Record<string, unknown>][] = [
-    ["JS:*'fib file:///tmp/a.ts:2:13", { name: "fib", kind: "js", tier: "turbofan", file: "/tmp/a.ts", line: 2, col: 13 }],
-    ["JS:o+bar file:///tmp/a.ts:6:6", { name: "bar", kind: "js", tier: "maglev", file: "/tmp/a.ts", line: 6, col: 6, osr: true }],
-    ["JS:~ file:///tmp/a.ts:16:7", { name: "<anonymous>", kind: "js", tier: "ignition", file: "/tmp/a.ts", line: 16, col: 7 }],
-    ["JS:^get foo file:///tmp/s.js:5:10", { name: "get foo", kind: "js", tier: "sparkplug", file: "/tmp/s.js", line: 5, col: 10 }],
-    ["JS:+'has space file:///tmp/s.js:8:25", { name: "has space", kind: "js", tier: "maglev", file: "/tmp/s.js", line: 8, col: 25 }],
-    ["JS:~#priv file:///tmp/s.js:13:8", { name: "#priv", kind: "js", tier: "ignition", file: "/tmp/s.js", line: 13, col: 8 }],
-    ["JS:~U.emit node:process:1:10403", { name: "U.emit", kind: "js", tier: "ignition", file: "node:process", line: 1, col: 10403 }],
-    ["JS:~print ext:core/01_core.js:1109:12", { name: "print", kind: "js", tier: "ignition", file: "ext:core/01_core.js", line: 1109, col: 12 }],
-    ["Script:~ file:///tmp/a%20b.ts:1:1", { name: "<module>", kind: "js", tier: "ignition", file: "/tmp/a b.ts", line: 1, col: 1 }],
-    ["JS:o* file:///tmp/a.ts:1:1", { name: "<module>", kind: "js", tier: "turbofan", file: "/tmp/a.ts", line: 1, col: 1, osr: true }],
+    ["JS:*'fib file:///tmp/a.ts:2:13", {
+      name: "fib",
+      kind: "js",
+      tier: "turbofan",
+      file: "/tmp/a.ts",
+      line: 2,
+      col: 13,
+    }],
+    ["JS:o+bar file:///tmp/a.ts:6:6", {
+      name: "bar",
+      kind: "js",
+      tier: "maglev",
+      file: "/tmp/a.ts",
+      line: 6,
+      col: 6,
+      osr: true,
+    }],
+    ["JS:~ file:///tmp/a.ts:16:7", {
+      name: "<anonymous>",
+      kind: "js",
+      tier: "ignition",
+      file: "/tmp/a.ts",
+      line: 16,
+      col: 7,
+    }],
+    ["JS:^get foo file:///tmp/s.js:5:10", {
+      name: "get foo",
+      kind: "js",
+      tier: "sparkplug",
+      file: "/tmp/s.js",
+      line: 5,
+      col: 10,
+    }],
+    ["JS:+'has space file:///tmp/s.js:8:25", {
+      name: "has space",
+      kind: "js",
+      tier: "maglev",
+      file: "/tmp/s.js",
+      line: 8,
+      col: 25,
+    }],
+    ["JS:~#priv file:///tmp/s.js:13:8", {
+      name: "#priv",
+      kind: "js",
+      tier: "ignition",
+      file: "/tmp/s.js",
+      line: 13,
+      col: 8,
+    }],
+    ["JS:~U.emit node:process:1:10403", {
+      name: "U.emit",
+      kind: "js",
+      tier: "ignition",
+      file: "node:process",
+      line: 1,
+      col: 10403,
+    }],
+    ["JS:~print ext:core/01_core.js:1109:12", {
+      name: "print",
+      kind: "js",
+      tier: "ignition",
+      file: "ext:core/01_core.js",
+      line: 1109,
+      col: 12,
+    }],
+    ["Script:~ file:///tmp/a%20b.ts:1:1", {
+      name: "<module>",
+      kind: "js",
+      tier: "ignition",
+      file: "/tmp/a b.ts",
+      line: 1,
+      col: 1,
+    }],
+    ["JS:o* file:///tmp/a.ts:1:1", {
+      name: "<module>",
+      kind: "js",
+      tier: "turbofan",
+      file: "/tmp/a.ts",
+      line: 1,
+      col: 1,
+      osr: true,
+    }],
     ["Eval:~ :1:1", { name: "<eval>", kind: "js", tier: "ignition", line: 1, col: 1 }],
     ["JS:+evalFn :1:17", { name: "evalFn", kind: "js", tier: "maglev", line: 1, col: 17 }],
     ["JS:obj file:///x.js:3:4", { name: "obj", kind: "js", file: "/x.js", line: 3, col: 4 }], // optimisation disabled: no mark
-    ['JS:~symbol("it" hash 1f2e) file:///x.js:3:4', { name: 'symbol("it" hash 1f2e)', kind: "js", tier: "ignition", file: "/x.js", line: 3, col: 4 }],
+    ['JS:~symbol("it" hash 1f2e) file:///x.js:3:4', {
+      name: 'symbol("it" hash 1f2e)',
+      kind: "js",
+      tier: "ignition",
+      file: "/x.js",
+      line: 3,
+      col: 4,
+    }],
     ["JS:wasm-function[0]-0-liftoff", { name: "wasm-function[0]", kind: "wasm", tier: "liftoff" }],
     ["JS:myAdd-0-turbofan", { name: "myAdd", kind: "wasm", tier: "turbofan" }],
     ["Stub:js-to-wasm:ii:i", { name: "js-to-wasm:ii:i", kind: "stub" }],
@@ -96,7 +175,17 @@ test("perfmap: multi-line names, CRLF, 0x prefixes, unterminated last line", () 
   const text = "1000 10 JS:~a\nb file:///x.js:1:2\r\n0x2000 0x20 Builtin:Foo\n3000 30 Builtin:Partial";
   const r = parsePerfMap(text, 100);
   assert.equal(r.length, 2);
-  assert.deepEqual(r[0], { start: 0x1000, size: 0x10, seq: 100, name: "a\nb", kind: "js", tier: "ignition", file: "/x.js", line: 1, col: 2 });
+  assert.deepEqual(r[0], {
+    start: 0x1000,
+    size: 0x10,
+    seq: 100,
+    name: "a\nb",
+    kind: "js",
+    tier: "ignition",
+    file: "/x.js",
+    line: 1,
+    col: 2,
+  });
   assert.deepEqual(r[1], { start: 0x2000, size: 0x20, seq: 101, name: "Foo", kind: "builtin" });
   assert.deepEqual(parsePerfMap(""), []);
   assert.deepEqual(parsePerfMap("no newline yet"), []);
@@ -119,10 +208,18 @@ test("jitdump: real Bun dump (JSC names, tiers, hashes, module code)", () => {
   assert.deepEqual(strip(byName("fib", "dfg")!), { name: "fib", kind: "js", tier: "dfg", hash: "EoE7sP" });
   assert.deepEqual(strip(byName("bar", "baseline")!), { name: "bar", kind: "js", tier: "baseline", hash: "Bg4E9E" });
   assert.deepEqual(strip(byName("<module>", "baseline")!), {
-    name: "<module>", kind: "js", tier: "baseline", hash: "AXxoFs", file: "/tmp/sym/fibb.ts", line: 1,
+    name: "<module>",
+    kind: "js",
+    tier: "baseline",
+    hash: "AXxoFs",
+    file: "/tmp/sym/fibb.ts",
+    line: 1,
   });
   assert.deepEqual(strip(r.find((x) => x.kind === "regexp")!), { name: "/a+b*c/g", kind: "regexp" });
-  assert.deepEqual(strip(r.find((x) => x.kind === "interpreter")!), { name: "LLIntThunk: function for call", kind: "interpreter" });
+  assert.deepEqual(strip(r.find((x) => x.kind === "interpreter")!), {
+    name: "LLIntThunk: function for call",
+    kind: "interpreter",
+  });
   assert.ok(r.some((x) => x.name === "DFGOSREntry" && x.kind === "stub"));
 });
 
@@ -133,7 +230,14 @@ test("jitdump: JSC name shapes", () => {
     ["JSC-DFG: quoted key#BWMPi4", { name: "quoted key", kind: "js", tier: "dfg", hash: "BWMPi4" }],
     ["JSC-DFG: <global>#AAAAAB", { name: "<global>", kind: "js", tier: "dfg", hash: "AAAAAB" }],
     ["JSC-Baseline: <eval>#AAAAAB", { name: "<eval>", kind: "js", tier: "baseline", hash: "AAAAAB" }],
-    ["JSC-Baseline: /a/b c.ts#DKCqqF", { name: "<module>", kind: "js", tier: "baseline", hash: "DKCqqF", file: "/a/b c.ts", line: 1 }],
+    ["JSC-Baseline: /a/b c.ts#DKCqqF", {
+      name: "<module>",
+      kind: "js",
+      tier: "baseline",
+      hash: "DKCqqF",
+      file: "/a/b c.ts",
+      line: 1,
+    }],
     ["JSC-YarrJIT: /b/g", { name: "/b/g", kind: "regexp" }],
     ["JSC-LLIntThunk: arityFixup", { name: "LLIntThunk: arityFixup", kind: "interpreter" }],
     ["JSC-InlineCache: GetById Load handler", { name: "InlineCache: GetById Load handler", kind: "stub" }],
@@ -239,7 +343,13 @@ function findLastRecord(b: Uint8Array): number {
 
 // ---------------------------------------------------------------- CodeIndex
 
-const R = (start: number, size: number, seq: number, name: string): CodeRange => ({ start, size, seq, name, kind: "js" });
+const R = (start: number, size: number, seq: number, name: string): CodeRange => ({
+  start,
+  size,
+  seq,
+  name,
+  kind: "js",
+});
 
 test("CodeIndex: lookup at edges, gaps, empty index", () => {
   const idx = new CodeIndex([R(100, 10, 0, "a"), R(120, 5, 1, "b"), R(110, 10, 2, "c")]);
@@ -496,7 +606,15 @@ test("SourceMap: VLQ decoding and lookup", () => {
 
 test("codeBlockNamesFromHeapSnapshot: CodeBlock and callee addresses → names", () => {
   // Shape of bun:jsc generateHeapSnapshotForDebugging(): 7 fields per node, 4 per edge.
-  const classes = ["Function", "FunctionExecutable", "FunctionCodeBlock", "FunctionRareData", "ModuleProgramExecutable", "ModuleProgramCodeBlock", "UnlinkedFunctionCodeBlock"];
+  const classes = [
+    "Function",
+    "FunctionExecutable",
+    "FunctionCodeBlock",
+    "FunctionRareData",
+    "ModuleProgramExecutable",
+    "ModuleProgramCodeBlock",
+    "UnlinkedFunctionCodeBlock",
+  ];
   const labels = ["", "fib", "helper"];
   const node = (id: number, cls: number, label: number, addr: string) => [id, 32, cls, 0, label, addr, "0x0"];
   const snap = {
@@ -527,17 +645,40 @@ test("codeBlockNamesFromHeapSnapshot: CodeBlock and callee addresses → names",
 
 test("jitdump records after the agent's stop marker are dropped (exit-hook code reusing freed JIT memory)", async () => {
   const { compiledBeforeStop } = await import("../../lib/symbols/bun/naming.ts");
-  const r = (name: string, seq: number, start = 0x1000): CodeRange => ({ start, size: 0x100, seq, name, kind: "js", tier: "ftl" });
+  const r = (name: string, seq: number, start = 0x1000): CodeRange => ({
+    start,
+    size: 0x100,
+    seq,
+    name,
+    kind: "js",
+    tier: "ftl",
+  });
   const hot = r("heavy", 1), marker = r("/vmprof_js_stop_42/", 2, 0x9000), late = r("/^jit-(\\d+)\\.dump$/", 3);
   assert.deepEqual(compiledBeforeStop([hot, marker, late], "vmprof_js_stop_42"), [hot]);
-  assert.equal(new CodeIndex(compiledBeforeStop([hot, marker, late], "vmprof_js_stop_42")).lookup(0x1010)?.name, "heavy");
-  assert.equal(new CodeIndex([hot, marker, late]).lookup(0x1010)?.name, late.name, "without the marker the later record wins");
-  assert.deepEqual(compiledBeforeStop([hot, late], "vmprof_js_stop_42"), [hot, late], "no marker in the dump: keep everything");
+  assert.equal(
+    new CodeIndex(compiledBeforeStop([hot, marker, late], "vmprof_js_stop_42")).lookup(0x1010)?.name,
+    "heavy",
+  );
+  assert.equal(
+    new CodeIndex([hot, marker, late]).lookup(0x1010)?.name,
+    late.name,
+    "without the marker the later record wins",
+  );
+  assert.deepEqual(
+    compiledBeforeStop([hot, late], "vmprof_js_stop_42"),
+    [hot, late],
+    "no marker in the dump: keep everything",
+  );
   assert.deepEqual(compiledBeforeStop([hot, late], undefined), [hot, late]);
 });
 
 test("parsePerfMapAddresses + nameRange: the same ranges as parsePerfMap, names parsed on demand", () => {
-  for (const text of [fixture("deno-perf.map").toString("utf8"), "0x10 0x8 JS:~f file:///a.ts:1:1\n20 4 Builtin:X\ncontinued\n30 2 half"]) {
+  for (
+    const text of [
+      fixture("deno-perf.map").toString("utf8"),
+      "0x10 0x8 JS:~f file:///a.ts:1:1\n20 4 Builtin:X\ncontinued\n30 2 half",
+    ]
+  ) {
     const full = parsePerfMap(text, 5);
     const lazy = parsePerfMapAddresses(text, 5);
     assert.deepEqual(lazy.map((r) => [r.start, r.size, r.seq]), full.map((r) => [r.start, r.size, r.seq]));
@@ -555,9 +696,16 @@ test("waitForMarker: returns once the marker is written, even split across two w
     const file = join(dir, `jit-7-${process.pid}.dump`);
     writeFileSync(file, "header and records ".repeat(5000));
     // Another process appends the marker in two pieces, 60 ms and 120 ms from now.
-    const writer = spawn("sh", ["-c", `sleep 0.06; printf 'xx vmprof_js_st' >> '${file}'; sleep 0.06; printf 'op_42 yy' >> '${file}'`]);
+    const writer = spawn("sh", [
+      "-c",
+      `sleep 0.06; printf 'xx vmprof_js_st' >> '${file}'; sleep 0.06; printf 'op_42 yy' >> '${file}'`,
+    ]);
     const t0 = Date.now();
-    const waited = waitForMarker(dir, process.pid, "vmprof_js_stop_42", { quietMs: 1000, maxWaitMs: 5000, fallbackMs: 3000 });
+    const waited = waitForMarker(dir, process.pid, "vmprof_js_stop_42", {
+      quietMs: 1000,
+      maxWaitMs: 5000,
+      fallbackMs: 3000,
+    });
     const took = Date.now() - t0;
     assert.ok(took >= 100 && took < 2000, `found when the second piece came (${took} ms)`);
     assert.ok(waited <= took + 5);

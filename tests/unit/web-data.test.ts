@@ -11,10 +11,10 @@ import { buildTree, type Tree } from "../../lib/profile/tree.ts";
 import { activityIndexes, encodeWebProfile } from "../../lib/view/web-data.ts";
 import { COLOUR_CLASSES, colourClassOf, frameInfoFromMeta } from "../../lib/view/colour-class.ts";
 import {
+  classSplit,
   decode,
   diffTree,
   flat,
-  classSplit,
   matchedSamples,
   movers,
   nameMatcher,
@@ -119,8 +119,16 @@ test("tiers: per node as Tree.tiers counts them", () => {
 test("activities: the log's letters become a column, counted under filters", () => {
   // jit, interpreter, gc, native, idle; the X is in no column.
   assert.deepEqual([...model.activityCounts(ALL)!], [7, 1, 1, 1, 1]);
-  assert.deepEqual([...model.activityCounts({ thread: 0, from: 5, to: 10 })!], [1, 1, 0, 1, 1], "thread index 0 (tid 1)");
-  assert.equal(activityIndexes(new Map([[META.activities, "JJ"]]), 3), undefined, "a table of the wrong length is ignored");
+  assert.deepEqual(
+    [...model.activityCounts({ thread: 0, from: 5, to: 10 })!],
+    [1, 1, 0, 1, 1],
+    "thread index 0 (tid 1)",
+  );
+  assert.equal(
+    activityIndexes(new Map([[META.activities, "JJ"]]), 3),
+    undefined,
+    "a table of the wrong length is ignored",
+  );
   assert.deepEqual([...activityIndexes(new Map([[META.activities, "JIGNDx"]]), 6)!], [0, 1, 2, 3, 4, 255]);
 });
 

@@ -68,8 +68,10 @@ test("serveLocal: 127.0.0.1 on a free port, routes, 404, 405, foreign Host refus
 test("serveLocal: a taken port is one clear IO error; bad ports are BAD_OPTION", async () => {
   const a = await serveLocal(new Map());
   try {
-    await assert.rejects(serveLocal(new Map(), { port: a.port }), (e: unknown) =>
-      e instanceof VmprofError && e.code === "IO" && /port \d+ is in use/.test(e.message));
+    await assert.rejects(
+      serveLocal(new Map(), { port: a.port }),
+      (e: unknown) => e instanceof VmprofError && e.code === "IO" && /port \d+ is in use/.test(e.message),
+    );
   } finally {
     await a.close();
   }
@@ -80,7 +82,19 @@ test("serveLocal: a taken port is one clear IO error; bad ports are BAD_OPTION",
 
 test("webRoutes: the page's files, the payloads and their list", () => {
   const routes = webRoutes([{ label: "a.log", profile: tinyProfile() }, { label: "b.log", profile: tinyProfile() }]);
-  for (const p of ["/", "/index.html", "/app.js", "/model.js", "/flame.js", "/timeline.js", "/style.css", "/data/0.bin", "/data/1.bin"]) {
+  for (
+    const p of [
+      "/",
+      "/index.html",
+      "/app.js",
+      "/model.js",
+      "/flame.js",
+      "/timeline.js",
+      "/style.css",
+      "/data/0.bin",
+      "/data/1.bin",
+    ]
+  ) {
     assert.ok(routes.has(p), p);
   }
   assert.match(routes.get("/app.js")!.type, /^text\/javascript/);
@@ -114,7 +128,11 @@ test("view and --web options", () => {
   assert.throws(() => parseViewArgs(["a", "--port", "x"]), /--port expects a number, got "x"/);
   const a = parseProfileArgs(["--web", "app.ts"]);
   assert.ok(a.command === "profile" && a.web && a.open && a.port === 0);
-  assert.deepEqual(parseIni("web = yes\nport = 8080\nno_open = true\n", "c.ini"), { web: true, port: "8080", "no-open": true });
+  assert.deepEqual(parseIni("web = yes\nport = 8080\nno_open = true\n", "c.ini"), {
+    web: true,
+    port: "8080",
+    "no-open": true,
+  });
   assert.throws(() => parseProfileArgs(["--web", "--port", "70000", "app.ts"]), /--port must be/);
 });
 

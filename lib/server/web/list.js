@@ -71,7 +71,9 @@ function render(total) {
     del.hidden = !p.mine;
     del.addEventListener("click", () => remove(p));
     const runtime = p.runtime_version ? `${p.runtime} ${p.runtime_version}` : p.runtime;
-    return el("tr", { "data-id": p.id },
+    return el(
+      "tr",
+      { "data-id": p.id },
       el("td", {}, tick),
       el("td", { class: "name" }, el("a", { href: `p/${p.id}/`, text: p.name })),
       el("td", { text: p.program }),
@@ -80,7 +82,8 @@ function render(total) {
       el("td", { class: "num", text: fmtDuration(p.duration_s) }),
       el("td", { class: "num", text: p.samples.toLocaleString("en") }),
       el("td", { text: p.uploader ?? "(anonymous)" }),
-      el("td", {}, del));
+      el("td", {}, del),
+    );
   });
   document.querySelector("#profiles tbody").replaceChildren(...body);
   updateCompare();

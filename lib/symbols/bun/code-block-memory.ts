@@ -52,7 +52,9 @@ export class SelfMemory {
   words(addr: number, n: number): number[] | undefined {
     if (!this.#read(addr, n * 8)) return undefined;
     const out: number[] = [];
-    for (let i = 0; i < n; i++) out.push(this.#dv.getUint32(i * 8, true) + this.#dv.getUint32(i * 8 + 4, true) * 2 ** 32);
+    for (let i = 0; i < n; i++) {
+      out.push(this.#dv.getUint32(i * 8, true) + this.#dv.getUint32(i * 8 + 4, true) * 2 ** 32);
+    }
     return out;
   }
   word(addr: number): number | undefined {
@@ -70,7 +72,9 @@ export class SelfMemory {
     const bytes = new Uint8Array(is8 ? len : len * 2);
     try {
       // The characters need not be 8-byte aligned (a substring's point into its base).
-      if (!(data >= 0x10000 && data < 2 ** 47) || readSync(this.#fd, bytes, 0, bytes.length, data) !== bytes.length) return undefined;
+      if (!(data >= 0x10000 && data < 2 ** 47) || readSync(this.#fd, bytes, 0, bytes.length, data) !== bytes.length) {
+        return undefined;
+      }
     } catch {
       return undefined;
     }

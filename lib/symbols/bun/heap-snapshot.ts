@@ -25,13 +25,19 @@ export function codeBlockNamesFromHeapSnapshot(snap: JscHeapSnapshot): Map<numbe
   // What each node is, decided once per class rather than once per edge.
   const OTHER = 0, FUNCTION = 1, EXECUTABLE = 2, RARE_DATA = 3, CODE_BLOCK = 4, MODULE_EXECUTABLE = 5, MODULE_BLOCK = 6;
   const classKind = snap.nodeClassNames.map((c) =>
-    c === "FunctionExecutable" ? EXECUTABLE
-    : c === "FunctionRareData" ? RARE_DATA
-    : c === "ModuleProgramExecutable" ? MODULE_EXECUTABLE
-    : c === "ModuleProgramCodeBlock" ? MODULE_BLOCK
-    : c.endsWith("CodeBlock") && !c.startsWith("Unlinked") ? CODE_BLOCK
-    : c.endsWith("Function") ? FUNCTION
-    : OTHER
+    c === "FunctionExecutable"
+      ? EXECUTABLE
+      : c === "FunctionRareData"
+      ? RARE_DATA
+      : c === "ModuleProgramExecutable"
+      ? MODULE_EXECUTABLE
+      : c === "ModuleProgramCodeBlock"
+      ? MODULE_BLOCK
+      : c.endsWith("CodeBlock") && !c.startsWith("Unlinked")
+      ? CODE_BLOCK
+      : c.endsWith("Function")
+      ? FUNCTION
+      : OTHER
   );
   const kind = new Uint8Array(count);
   const byId = new Map<number, number>();

@@ -15,7 +15,9 @@ import { u64 } from "../../util/bytes.ts";
  * /proc/<pid>/exe and /proc/<pid>/mem, so call it from inside the process
  * (pid "self") or from a parent allowed to read the child's memory.
  */
-export function findLlintRange(pid: number | "self" = "self"): { start: number; end: number; handlers: number } | undefined {
+export function findLlintRange(
+  pid: number | "self" = "self",
+): { start: number; end: number; handlers: number } | undefined {
   const exe = `/proc/${pid}/exe`;
   let sec: { addr: number; size: number } | undefined;
   let text: { addr: number; off: number; size: number } | undefined;

@@ -99,9 +99,13 @@ function wantedHashes(ranges: CodeRange[]): { want: Map<number, CodeRange[]>; to
  * aligned and kept for the next run.
  */
 function fileTables(sources: { path: string; source: string }[], opts: LocateOptions): (FileTable | undefined)[] {
-  const dir = opts.cacheDir === null || (opts.transpile && opts.cacheDir === undefined) ? undefined : opts.cacheDir ?? cacheDir();
+  const dir = opts.cacheDir === null || (opts.transpile && opts.cacheDir === undefined)
+    ? undefined
+    : opts.cacheDir ?? cacheDir();
   const version = opts.runtimeVersion ?? "";
-  const tables: (FileTable | undefined)[] = sources.map(({ path }) => dir ? readCache<FileTable>(dir, "functions", path, version) : undefined);
+  const tables: (FileTable | undefined)[] = sources.map(({ path }) =>
+    dir ? readCache<FileTable>(dir, "functions", path, version) : undefined
+  );
   const missing = sources.filter((_, i) => tables[i] === undefined);
   if (missing.length === 0) return tables;
   let transpiled: (string | string[] | undefined)[] = [];
@@ -123,7 +127,11 @@ function fileTables(sources: { path: string; source: string }[], opts: LocateOpt
 }
 
 /** Places the wanted ranges whose hash a file's span has; returns how many. */
-function placeByHash(sources: { path: string }[], tables: (FileTable | undefined)[], want: Map<number, CodeRange[]>): number {
+function placeByHash(
+  sources: { path: string }[],
+  tables: (FileTable | undefined)[],
+  want: Map<number, CodeRange[]>,
+): number {
   type Loc = { file: string; line: number; col: number; module: boolean; name?: string };
   const found = new Map<number, Loc[]>();
   for (let i = 0; i < sources.length && found.size < want.size; i++) {
@@ -138,7 +146,11 @@ function placeByHash(sources: { path: string }[], tables: (FileTable | undefined
           const list = fresh.get(cand) ?? [];
           fresh.set(cand, list);
           if (list.length >= 32) continue;
-          list.push(line === 0 ? { file: path, line: 1, col: 1, module: true } : { file: path, line, col, module: false, name: name || undefined });
+          list.push(
+            line === 0
+              ? { file: path, line: 1, col: 1, module: true }
+              : { file: path, line, col, module: false, name: name || undefined },
+          );
         }
       }
       for (const [v, l] of fresh) found.set(v, l);
@@ -162,7 +174,9 @@ function placeByHash(sources: { path: string }[], tables: (FileTable | undefined
 
 /** Places what the hash left, where exactly one definition has its name; returns how many. */
 function placeByName(sources: { path: string }[], tables: (FileTable | undefined)[], todo: CodeRange[]): number {
-  const left = todo.filter((r) => r.file === undefined && r.name && !r.name.startsWith("<") && !JSC_BUILTIN_NAMES.has(r.name));
+  const left = todo.filter((r) =>
+    r.file === undefined && r.name && !r.name.startsWith("<") && !JSC_BUILTIN_NAMES.has(r.name)
+  );
   if (left.length === 0) return 0;
   const defs = new Map<string, { file: string; line: number; col: number }[]>();
   sources.forEach(({ path }, i) => {
@@ -188,12 +202,66 @@ function placeByName(sources: { path: string }[], tables: (FileTable | undefined
 
 /** Names of functions JSC itself implements in JavaScript (never in user files). */
 const JSC_BUILTIN_NAMES = new Set([
-  "map", "filter", "forEach", "reduce", "reduceRight", "find", "findIndex", "findLast", "findLastIndex", "some",
-  "every", "flat", "flatMap", "fill", "includes", "indexOf", "sort", "toSorted", "values", "keys", "entries",
-  "next", "return", "throw", "then", "catch", "finally", "resolve", "reject", "all", "allSettled", "race", "any",
-  "generatorResume", "asyncGeneratorResume", "asyncFunctionResume", "performIteration", "performPromiseThen",
-  "promiseReactionJob", "from", "of", "apply", "call", "bind", "join", "replace", "replaceAll", "split",
-  "match", "matchAll", "search", "at", "copyWithin", "push", "pop", "shift", "unshift", "splice", "slice", "concat",
+  "map",
+  "filter",
+  "forEach",
+  "reduce",
+  "reduceRight",
+  "find",
+  "findIndex",
+  "findLast",
+  "findLastIndex",
+  "some",
+  "every",
+  "flat",
+  "flatMap",
+  "fill",
+  "includes",
+  "indexOf",
+  "sort",
+  "toSorted",
+  "values",
+  "keys",
+  "entries",
+  "next",
+  "return",
+  "throw",
+  "then",
+  "catch",
+  "finally",
+  "resolve",
+  "reject",
+  "all",
+  "allSettled",
+  "race",
+  "any",
+  "generatorResume",
+  "asyncGeneratorResume",
+  "asyncFunctionResume",
+  "performIteration",
+  "performPromiseThen",
+  "promiseReactionJob",
+  "from",
+  "of",
+  "apply",
+  "call",
+  "bind",
+  "join",
+  "replace",
+  "replaceAll",
+  "split",
+  "match",
+  "matchAll",
+  "search",
+  "at",
+  "copyWithin",
+  "push",
+  "pop",
+  "shift",
+  "unshift",
+  "splice",
+  "slice",
+  "concat",
 ]);
 
 interface Hit {
@@ -241,13 +309,29 @@ function fileTable(source: string, texts: string[]): FileTable {
   return { spans, definitions };
 }
 
-const NOT_NAMES = new Set(["function", "async", "get", "set", "static", "return", "=>", "if", "for", "while", "switch", "catch"]);
+const NOT_NAMES = new Set([
+  "function",
+  "async",
+  "get",
+  "set",
+  "static",
+  "return",
+  "=>",
+  "if",
+  "for",
+  "while",
+  "switch",
+  "catch",
+]);
 
 /** The name a function starting at token k is given by its context: "function NAME(", "NAME(", "NAME = (", "NAME: (". */
 function boundName(toks: Token[], k: number): string | undefined {
   let j = k - 1;
   if (toks[j]?.v === ")") return undefined; // a body span: no name of its own
-  while (j >= 0 && (toks[j].v === "=" || toks[j].v === ":" || toks[j].v === "*" || toks[j].v === "async" || toks[j].v === "function")) j--;
+  while (
+    j >= 0 &&
+    (toks[j].v === "=" || toks[j].v === ":" || toks[j].v === "*" || toks[j].v === "async" || toks[j].v === "function")
+  ) j--;
   const t = toks[j];
   if (!t || t.t !== T.Word && t.t !== T.Str) return undefined;
   if (t.v === "constructor") return className(toks, j);

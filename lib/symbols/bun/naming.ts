@@ -51,8 +51,15 @@ function interpreterRanges(names: Map<number, string>, ranges: CodeRange[]): Map
   for (const [addr, name] of names) {
     const twin = byName.get(name);
     out.set(LLINT_TAG + addr, {
-      start: addr, size: 0, seq: -1, name, kind: "js", tier: "llint",
-      file: twin?.file, line: twin?.line, col: twin?.col,
+      start: addr,
+      size: 0,
+      seq: -1,
+      name,
+      kind: "js",
+      tier: "llint",
+      file: twin?.file,
+      line: twin?.line,
+      col: twin?.col,
     });
   }
   return out;

@@ -74,5 +74,11 @@ function findBun(explicit?: string): string | undefined {
 /** Loader Bun would use for a path (exported for tests and callers that transpile themselves). */
 export function bunLoaderFor(path: string): "ts" | "tsx" | "jsx" | "js" {
   const ext = extname(path);
-  return ext === ".ts" || ext === ".mts" || ext === ".cts" ? "ts" : ext === ".tsx" ? "tsx" : ext === ".jsx" ? "jsx" : "js";
+  return ext === ".ts" || ext === ".mts" || ext === ".cts"
+    ? "ts"
+    : ext === ".tsx"
+    ? "tsx"
+    : ext === ".jsx"
+    ? "jsx"
+    : "js";
 }

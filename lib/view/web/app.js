@@ -59,14 +59,20 @@ const flame = new FlameGraph($("flame"), {
 function renderCrumbs() {
   const box = $("crumbs");
   if (tree.total[0] === 0) {
-    box.replaceChildren(el("span", { class: "muted", text: "No samples here (the profile is empty, or the selection is)." }));
+    box.replaceChildren(
+      el("span", { class: "muted", text: "No samples here (the profile is empty, or the selection is)." }),
+    );
     return;
   }
   const path = tree.path(flame.zoomNode);
   const items = [];
   path.forEach((n, i) => {
     if (i > 0) items.push(el("span", { class: "sep", text: "›" }));
-    const b = el("button", { type: "button", text: frameLabel(tree, n), title: n === 0 ? "all samples" : tree.names[tree.fn(n)] });
+    const b = el("button", {
+      type: "button",
+      text: frameLabel(tree, n),
+      title: n === 0 ? "all samples" : tree.names[tree.fn(n)],
+    });
     b.addEventListener("click", (e) => {
       flame.zoom(n);
       renderCrumbs();
@@ -139,7 +145,9 @@ function renderHeader() {
   else if (h.interpName) parts.push(h.interpName);
   parts.push(h.realTime || m.mode === "wall" ? "wall-clock" : "CPU time");
   parts.push(`${fmtInt.format(h.samples)} samples`);
-  if (h.startMicros !== null && h.endMicros !== null) parts.push(`${((h.endMicros - h.startMicros) / 1e6).toFixed(2)} s`);
+  if (h.startMicros !== null && h.endMicros !== null) {
+    parts.push(`${((h.endMicros - h.startMicros) / 1e6).toFixed(2)} s`);
+  }
   if (h.periodUsec) parts.push(`every ${(h.periodUsec / 1000).toFixed(2)} ms`);
   parts.push(`${h.threads.length} thread${h.threads.length === 1 ? "" : "s"}`);
   if (Number(m.dropped) > 0) parts.push(`${fmtInt.format(Number(m.dropped))} dropped`);
@@ -184,7 +192,9 @@ function renderSplit() {
     const chip = el("span", { class: "chip", style: { background: `hsl(${st.h}, ${st.s}%, ${st.l}%)` } });
     items.push(el("span", { class: "legend-item", title: k }, chip, `${st.label} ${pct(split[i], total)}`));
   });
-  if (tree.self[0] > 0) items.push(el("span", { class: "legend-item muted", text: `no stack ${pct(tree.self[0], total)}` }));
+  if (tree.self[0] > 0) {
+    items.push(el("span", { class: "legend-item muted", text: `no stack ${pct(tree.self[0], total)}` }));
+  }
   $("legend").replaceChildren(...items);
 }
 

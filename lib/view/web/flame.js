@@ -170,7 +170,11 @@ export class FlameGraph {
         if (w <= minText || dimmedAt[i] !== dim) continue;
         const text = this.opts.label(t, drawn.node[i]);
         const room = Math.floor((w - 6) / charW);
-        ctx.fillText(text.length <= room ? text : text.slice(0, room - 1) + "…", drawn.x[i] + 3, drawn.y[i] + h / 2 + 0.5);
+        ctx.fillText(
+          text.length <= room ? text : text.slice(0, room - 1) + "…",
+          drawn.x[i] + 3,
+          drawn.y[i] + h / 2 + 0.5,
+        );
       }
     }
   }

@@ -110,7 +110,9 @@ export function labelColor(t, n) {
 }
 
 export function frameColor(t, n, dimmed) {
-  if (n === 0 && t.rootFn !== undefined && !dimmed) return classColor(t.classes[t.labels.classOf[t.rootFn]], t.parsed[t.rootFn].name);
+  if (n === 0 && t.rootFn !== undefined && !dimmed) {
+    return classColor(t.classes[t.labels.classOf[t.rootFn]], t.parsed[t.rootFn].name);
+  }
   if (n === 0) return ROOT_COLOR;
   if (dimmed) return DIM_COLOR;
   return labelColor(t, n);
@@ -154,7 +156,10 @@ export function hideTooltip() {
 /** Name, location, colour class and shares of node n (shares of `base` samples). */
 export function nodeLines(t, n, base) {
   if (n === 0 && t.rootFn === undefined) {
-    return [el("div", { class: "t-name", text: "all samples" }), el("div", { text: `${fmtInt.format(t.total[0])} samples` })];
+    return [
+      el("div", { class: "t-name", text: "all samples" }),
+      el("div", { text: `${fmtInt.format(t.total[0])} samples` }),
+    ];
   }
   const p = t.parsed[n === 0 ? t.rootFn : t.fn(n)];
   const cls = CLASS_STYLE[t.classes[t.colourClass(n)]]?.label ?? "";
@@ -169,7 +174,9 @@ export function nodeLines(t, n, base) {
     const a = t.samplesA;
     out.push(el("div", { text: `old: total ${pct(t.totalA[n], a)}, self ${pct(t.selfA[n], a)}` }));
     out.push(el("div", {
-      text: `change: total ${pp(t.total[n] / t.total[0] - (a ? t.totalA[n] / a : 0))}, self ${pp(t.self[n] / t.total[0] - (a ? t.selfA[n] / a : 0))}`,
+      text: `change: total ${pp(t.total[n] / t.total[0] - (a ? t.totalA[n] / a : 0))}, self ${
+        pp(t.self[n] / t.total[0] - (a ? t.selfA[n] / a : 0))
+      }`,
     }));
   }
   return out;
@@ -181,7 +188,9 @@ export function hoverFlame(t, n, e) {
   if (t === tree && n > 0) {
     const tiers = [...model.tiersOf(filter(), state.merged, n)].sort((a, b) => b[1] - a[1]);
     const sum = tiers.reduce((a, [, c]) => a + c, 0);
-    if (tiers.length > 0) lines.push(el("div", { text: "tiers: " + tiers.map(([k, c]) => `${k} ${pct(c, sum)}`).join(" · ") }));
+    if (tiers.length > 0) {
+      lines.push(el("div", { text: "tiers: " + tiers.map(([k, c]) => `${k} ${pct(c, sum)}`).join(" · ") }));
+    }
   }
   showTooltip(lines, e);
 }

@@ -24,8 +24,9 @@ export function renderDiff() {
   }
   t.maxDelta = maxDelta;
   diffFlame.setTree(t);
-  $("diff-summary").textContent =
-    `old: ${a.header.label} (${fmtInt.format(d.samplesA)} samples) → new: ${b.header.label} (${fmtInt.format(d.samplesB)} samples); whole profiles, all threads`;
+  $("diff-summary").textContent = `old: ${a.header.label} (${
+    fmtInt.format(d.samplesA)
+  } samples) → new: ${b.header.label} (${fmtInt.format(d.samplesB)} samples); whole profiles, all threads`;
   const rows = movers(a.tree({ thread: -1 }, true), a.names, b.tree({ thread: -1 }, true), b.names).slice(0, 200);
   $("movers").tBodies[0].replaceChildren(...rows.map((r) => {
     const p = parseName(r.name);

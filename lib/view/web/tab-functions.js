@@ -25,7 +25,12 @@ export function renderFlat() {
     return el(
       "tr",
       { dataset: { fn: String(i) }, title: "open the sandwich view of this function" },
-      el("td", { class: "num" }, el("span", { class: "bar", style: { width: `${Math.round((40 * f.self[i]) / (total || 1))}px` } }), pct(f.self[i], total)),
+      el(
+        "td",
+        { class: "num" },
+        el("span", { class: "bar", style: { width: `${Math.round((40 * f.self[i]) / (total || 1))}px` } }),
+        pct(f.self[i], total),
+      ),
       el("td", { class: "num", text: fmtInt.format(f.self[i]) }),
       el("td", { class: "num", text: pct(f.total[i], total) }),
       el("td", { class: "num", text: fmtInt.format(f.total[i]) }),

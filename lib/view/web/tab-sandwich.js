@@ -35,7 +35,9 @@ export function renderSandwich() {
   }
   const sums = flat(tree, model.names.length);
   $("sandwich-title").textContent = callees.total[0] > 0
-    ? `${model.parsed[f].name}: total ${pct(sums.total[f], base)}, self ${pct(sums.self[f], base)} of the selected samples`
+    ? `${model.parsed[f].name}: total ${pct(sums.total[f], base)}, self ${
+      pct(sums.self[f], base)
+    } of the selected samples`
     : `${model.parsed[f].name}: no samples in the selection`;
   callersFlame.match = match;
   calleesFlame.match = match;

@@ -44,7 +44,12 @@ export function renderCallTree() {
     rows.push(el(
       "tr",
       { dataset: { node: String(n) } },
-      el("td", { class: "num" }, el("span", { class: "bar", style: { width: `${Math.round(40 * share)}px` } }), pct(tree.total[n], total)),
+      el(
+        "td",
+        { class: "num" },
+        el("span", { class: "bar", style: { width: `${Math.round(40 * share)}px` } }),
+        pct(tree.total[n], total),
+      ),
       el("td", { class: "num", text: pct(tree.self[n], total) }),
       el("td", { class: "num", text: fmtInt.format(tree.total[n]) }),
       el(
@@ -57,7 +62,7 @@ export function renderCallTree() {
       ),
       el("td", { class: "loc", text: locationOf(p) }),
     ));
-    if (open) for (let i = kids.length - 1; i >= 0; i--) todo.push(kids[i], depth + 1);
+    if (open) { for (let i = kids.length - 1; i >= 0; i--) todo.push(kids[i], depth + 1); }
   }
   $("tree-table").tBodies[0].replaceChildren(...rows);
   $("tree-more").textContent = more > 0 ? `${fmtInt.format(more)} more rows not shown: collapse some nodes` : "";

@@ -70,8 +70,20 @@ export class Timeline {
       if (mid >= n) continue;
       if (thread < 0 || st[mid] === thread) cols[c] = mid;
       else {
-        for (let s = mid + 1; s < s1; s++) if (st[s] === thread) { cols[c] = s; break; }
-        if (cols[c] < 0) for (let s = mid - 1; s >= s0; s--) if (st[s] === thread) { cols[c] = s; break; }
+        for (let s = mid + 1; s < s1; s++) {
+          if (st[s] === thread) {
+            cols[c] = s;
+            break;
+          }
+        }
+        if (cols[c] < 0) {
+          for (let s = mid - 1; s >= s0; s--) {
+            if (st[s] === thread) {
+              cols[c] = s;
+              break;
+            }
+          }
+        }
       }
       if (cols[c] >= 0) rows = Math.max(rows, Math.min(MAX_ROWS, trie.depth[m.sampleNode[cols[c]]]));
     }
