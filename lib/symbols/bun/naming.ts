@@ -50,6 +50,9 @@ function interpreterRanges(names: Map<number, string>, ranges: CodeRange[]): Map
   }
   for (const [addr, name] of names) {
     const twin = byName.get(name);
+    // Top-level code of some module, file unknown: left to the symbolizer's top level (the
+    // program's entry file), as when the CodeBlock is not named at all.
+    if (name === "<module>" && !twin?.file) continue;
     out.set(LLINT_TAG + addr, {
       start: addr,
       size: 0,
