@@ -41,12 +41,25 @@ function sampledCodeBlocks(spool: string): Set<number> {
   return out;
 }
 
-/** [address, name] of the sampled CodeBlocks, from memory; undefined if the layout was not found. */
-function namesFromMemory(spool: string): [number, string][] | undefined {
+/** vmprof-js's own folder (lib/): no frame of the program's runs code from there. */
+const OWN_DIR = new URL("../", import.meta.url).pathname;
+
+/**
+ * [address, name, file] of the sampled CodeBlocks, from memory; undefined if the layout was not
+ * found. A CodeBlock of our own code there now is one this exit hook compiled into the cell
+ * of a program's CodeBlock freed since (its module's top level, often): left unnamed.
+ */
+function namesFromMemory(spool: string): [number, string, string?][] | undefined {
   const probe = /0x[0-9a-f]+/.exec(describe(codeBlockProbe))?.[0];
   if (!probe) return undefined;
   const names = codeBlockNamesFromMemory(sampledCodeBlocks(spool), parseInt(probe, 16));
-  return names && [...names];
+  if (!names) return undefined;
+  const out: [number, string, string?][] = [];
+  for (const [addr, { name, file }] of names) {
+    if (file?.startsWith(OWN_DIR)) continue;
+    out.push(file ? [addr, name, file] : [addr, name]);
+  }
+  return out;
 }
 
 /** The fallback: every CodeBlock of a heap snapshot (after a full GC, which makes it smaller). */
@@ -73,7 +86,7 @@ if (startAgent({ llint: range && { lo: range.start, hi: range.end, offset: CODE_
     const llint = native.stats().llintFrames > 0;
     stopAgent(info); // the spool is complete from here on
     if (llint) {
-      let names: [number, string][] | undefined;
+      let names: [number, string, string?][] | undefined;
       try {
         names = namesFromMemory(spool);
         info.codeBlockSource = "memory";

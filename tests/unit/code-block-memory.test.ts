@@ -7,10 +7,12 @@ import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { skip, test } from "../harness.ts";
 import {
   calibrate,
+  codeBlockFile,
   codeBlockName,
   codeBlockNamesFromMemory,
   SelfMemory,
@@ -52,9 +54,14 @@ class Image {
   /** A function's executable, unlinked executable and CodeBlock, as JSC lays them out here. */
   codeBlock(
     name: string | undefined,
-    o: { wide?: boolean; executableType?: number } = {},
+    o: { wide?: boolean; executableType?: number; file?: string } = {},
   ): { exe: number; cb: number } {
     const exe = this.alloc(), unl = this.alloc(), cb = this.alloc();
+    if (o.file !== undefined) {
+      const provider = this.alloc();
+      this.word(exe + 40, provider);
+      this.word(provider + 72, this.string(o.file));
+    }
     this.header(exe, o.executableType ?? FUNCTION_EXECUTABLE_TYPE);
     this.word(exe + 80, unl);
     this.word(exe + 88, cb);
@@ -75,18 +82,20 @@ class Image {
 
 function probeImage(): { img: Image; probeCell: number } {
   const img = new Image();
-  const { exe } = img.codeBlock("vmprof_js_code_block_probe");
+  const { exe } = img.codeBlock("vmprof_js_code_block_probe", { file: "/x/lib/symbols/bun/code-block-memory.ts" });
   const probeCell = img.alloc();
   img.header(probeCell, 0x1a);
   img.word(probeCell + 24, exe);
   return { img, probeCell };
 }
 
-test("calibrate: finds where the owner, unlinked executable and name sit", () => {
+test("calibrate: finds where the owner, unlinked executable, name, source and path sit", () => {
   const { img, probeCell } = probeImage();
   const mem = new SelfMemory(img.save());
   try {
     assert.deepEqual(calibrate(mem, probeCell), {
+      source: 40,
+      path: 72,
       owner: 64,
       unlinked: 80,
       name: 64,
@@ -100,7 +109,7 @@ test("calibrate: finds where the owner, unlinked executable and name sit", () =>
 
 test("codeBlockName: functions, anonymous, module code, wide names; not a CodeBlock is undefined", () => {
   const { img, probeCell } = probeImage();
-  const fib = img.codeBlock("fib").cb;
+  const fib = img.codeBlock("fib", { file: "/app/fib.ts" }).cb;
   const anon = img.codeBlock(undefined).cb;
   const empty = img.codeBlock("").cb;
   const wide = img.codeBlock("été_中", { wide: true }).cb;
@@ -111,6 +120,8 @@ test("codeBlockName: functions, anonymous, module code, wide names; not a CodeBl
   try {
     const layout = calibrate(mem, probeCell)!;
     assert.equal(codeBlockName(mem, layout, fib), "fib");
+    assert.equal(codeBlockFile(mem, layout, fib), "/app/fib.ts");
+    assert.equal(codeBlockFile(mem, layout, anon), undefined, "no SourceProvider");
     assert.equal(codeBlockName(mem, layout, anon), "<anonymous>");
     assert.equal(codeBlockName(mem, layout, empty), "<anonymous>");
     assert.equal(codeBlockName(mem, layout, wide), "été_中");
@@ -162,13 +173,15 @@ test("on Bun: names every CodeBlock a heap snapshot names, and the same way", as
   assert.ok(byMemory, "the layout is found in this Bun");
   let same = 0;
   for (const b of blocks) {
-    const s = bySnapshot.get(b), m = byMemory.get(b);
+    const s = bySnapshot.get(b), m = byMemory.get(b)?.name;
     assert.notEqual(m, undefined, `CodeBlock ${b.toString(16)} (${s}) named`);
     if (s === undefined || s === "<anonymous>") continue; // the snapshot could not say; memory can
     assert.equal(m, s, `CodeBlock ${b.toString(16)}`);
     same++;
   }
-  const names = new Set(byMemory.values());
+  const names = new Set([...byMemory.values()].map((x) => x.name));
+  const files = new Set([...byMemory.values()].map((x) => x.file));
+  assert.ok(files.has(fileURLToPath(import.meta.url)), "this test file is a CodeBlock's file");
   for (let i = 0; i < 40; i++) assert.ok(names.has(`vm_named_${i}`), `vm_named_${i}`);
   // deno-lint-ignore no-control-regex -- the range starts at NUL on purpose: any non-ASCII name
   assert.ok(names.has("ünï_名"), `a 16-bit name (${[...names].filter((n) => /[^\x00-\x7f]/.test(n))})`);

@@ -23,6 +23,16 @@ export interface CodeBlockLayout {
   codeBlockType: number;
   /** The JSType byte of a FunctionExecutable (a module's top-level code has another). */
   executableType: number;
+  /** Executable (any script's) → its SourceProvider, and the provider → its file's path; -1: not found. */
+  source: number;
+  path: number;
+}
+
+/** What memory says of one CodeBlock. */
+export interface CodeBlockInfo {
+  name: string;
+  /** The source file's path, when the provider has one. */
+  file?: string;
 }
 
 const MAX_SCAN = 256; // bytes of an object searched for a pointer of the chain
@@ -91,6 +101,8 @@ function vmprof_js_code_block_probe(x: number): number {
   return x + 1;
 }
 const PROBE_NAME = "vmprof_js_code_block_probe";
+/** This module's own path, as the probe's SourceProvider holds it (.ts here, .js from npm). */
+const PROBE_FILE = /^\/.*\/code-block-memory\.[jt]s$/;
 
 /**
  * Finds the layout from the probe function: `cellAddress` is the address of the probe's
@@ -122,12 +134,27 @@ export function calibrate(mem: SelfMemory, cellAddress: number): CodeBlockLayout
   }
   const cbHeader = codeBlock && mem.word(codeBlock);
   if (owner < 0 || name < 0 || !cbHeader) return undefined;
+  // The executable's SourceProvider, which holds the path of this very file.
+  let source = -1, path = -1;
+  for (let i = 1; i < exeWords.length && source < 0; i++) {
+    const w = mem.words(exeWords[i], MAX_SCAN / 8);
+    if (!w) continue;
+    for (let k = 1; k < w.length; k++) {
+      const text = mem.string(w[k]);
+      if (text !== undefined && PROBE_FILE.test(text)) {
+        (source = i * 8), (path = k * 8);
+        break;
+      }
+    }
+  }
   return {
     owner,
     unlinked,
     name,
     codeBlockType: typeOf(cbHeader),
     executableType: typeOf(exeWords[0]),
+    source,
+    path,
   };
 }
 
@@ -137,9 +164,7 @@ export function calibrate(mem: SelfMemory, cellAddress: number): CodeBlockLayout
  * undefined when `addr` does not hold a CodeBlock now (freed, reused, not a cell).
  */
 export function codeBlockName(mem: SelfMemory, layout: CodeBlockLayout, addr: number): string | undefined {
-  const header = mem.word(addr);
-  if (header === undefined || typeOf(header) !== layout.codeBlockType) return undefined;
-  const exe = mem.word(addr + layout.owner);
+  const exe = ownerOf(mem, layout, addr);
   const exeHeader = exe && mem.word(exe);
   if (!exe || exeHeader === undefined) return undefined;
   if (typeOf(exeHeader) !== layout.executableType) return "<module>";
@@ -148,6 +173,23 @@ export function codeBlockName(mem: SelfMemory, layout: CodeBlockLayout, addr: nu
   if (!str) return "<anonymous>";
   const name = mem.string(str);
   return name === undefined ? undefined : name || "<anonymous>";
+}
+
+/** The executable that owns the CodeBlock at `addr`, if `addr` holds a CodeBlock. */
+function ownerOf(mem: SelfMemory, layout: CodeBlockLayout, addr: number): number | undefined {
+  const header = mem.word(addr);
+  if (header === undefined || typeOf(header) !== layout.codeBlockType) return undefined;
+  return mem.word(addr + layout.owner);
+}
+
+/** The path of the file the CodeBlock at `addr` was compiled from, when memory says. */
+export function codeBlockFile(mem: SelfMemory, layout: CodeBlockLayout, addr: number): string | undefined {
+  if (layout.source < 0) return undefined;
+  const exe = ownerOf(mem, layout, addr);
+  const provider = exe && mem.word(exe + layout.source);
+  const str = provider && mem.word(provider + layout.path);
+  const path = str ? mem.string(str) : undefined;
+  return path?.startsWith("/") ? path : undefined;
 }
 
 /**
@@ -159,7 +201,7 @@ export function codeBlockNamesFromMemory(
   addresses: Iterable<number>,
   probeCell: number,
   memPath = "/proc/self/mem",
-): Map<number, string> | undefined {
+): Map<number, CodeBlockInfo> | undefined {
   vmprof_js_code_block_probe(1);
   let mem: SelfMemory;
   try {
@@ -170,10 +212,12 @@ export function codeBlockNamesFromMemory(
   try {
     const layout = calibrate(mem, probeCell);
     if (!layout) return undefined;
-    const out = new Map<number, string>();
+    const out = new Map<number, CodeBlockInfo>();
     for (const a of addresses) {
       const name = codeBlockName(mem, layout, a);
-      if (name !== undefined) out.set(a, name);
+      if (name === undefined) continue;
+      const file = codeBlockFile(mem, layout, a);
+      out.set(a, file ? { name, file } : { name });
     }
     return out;
   } finally {

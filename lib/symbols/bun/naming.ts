@@ -21,13 +21,13 @@ export function compiledBeforeStop(ranges: CodeRange[], marker: string | undefin
   return ranges.filter((r) => r.seq < stop.seq);
 }
 
-/** Names of the sampled interpreter frames' CodeBlocks, from the agent's table. */
-function codeBlockNames(info: AgentInfo, wanted: Set<number>): Map<number, string> {
-  const out = new Map<number, string>();
+/** Names (and files, where memory said) of the sampled interpreter frames' CodeBlocks, from the agent's table. */
+function codeBlockNames(info: AgentInfo, wanted: Set<number>): Map<number, { name: string; file?: string }> {
+  const out = new Map<number, { name: string; file?: string }>();
   if (!info.codeBlocks || wanted.size === 0 || !existsSync(info.codeBlocks)) return out;
   try {
-    for (const [addr, name] of JSON.parse(readFileSync(info.codeBlocks, "utf8")) as [number, string][]) {
-      if (wanted.has(addr)) out.set(addr, name);
+    for (const [addr, name, file] of JSON.parse(readFileSync(info.codeBlocks, "utf8")) as [number, string, string?][]) {
+      if (wanted.has(addr)) out.set(addr, { name, file });
     }
   } catch {
     // cut short by a killed process: those frames stay "(interpreter)"
@@ -36,10 +36,13 @@ function codeBlockNames(info: AgentInfo, wanted: Set<number>): Map<number, strin
 }
 
 /**
- * Interpreter frames arrive as LLINT_TAG | CodeBlock*: name them, with the file and line of
- * the JIT code of the same name when that is unique.
+ * Interpreter frames arrive as LLINT_TAG | CodeBlock*: name them, with their file (from memory)
+ * and the line of the JIT code of the same name in that file, when that is unique.
  */
-function interpreterRanges(names: Map<number, string>, ranges: CodeRange[]): Map<number, CodeRange> {
+function interpreterRanges(
+  names: Map<number, { name: string; file?: string }>,
+  ranges: CodeRange[],
+): Map<number, CodeRange> {
   const out = new Map<number, CodeRange>();
   if (names.size === 0) return out;
   const byName = new Map<string, CodeRange | null>();
@@ -48,11 +51,13 @@ function interpreterRanges(names: Map<number, string>, ranges: CodeRange[]): Map
     const seen = byName.get(r.name);
     byName.set(r.name, seen === undefined || (seen && seen.file === r.file && seen.line === r.line) ? r : null);
   }
-  for (const [addr, name] of names) {
-    const twin = byName.get(name);
+  for (const [addr, { name, file: own }] of names) {
+    const found = byName.get(name);
+    const twin = found && (!own || found.file === own) ? found : undefined;
+    const file = own ?? twin?.file;
     // Top-level code of some module, file unknown: left to the symbolizer's top level (the
     // program's entry file), as when the CodeBlock is not named at all.
-    if (name === "<module>" && !twin?.file) continue;
+    if (name === "<module>" && !file) continue;
     out.set(LLINT_TAG + addr, {
       start: addr,
       size: 0,
@@ -60,8 +65,8 @@ function interpreterRanges(names: Map<number, string>, ranges: CodeRange[]): Map
       name,
       kind: "js",
       tier: "llint",
-      file: twin?.file,
-      line: twin?.line,
+      file,
+      line: twin?.line ?? (name === "<module>" ? 1 : undefined),
       col: twin?.col,
     });
   }
@@ -80,7 +85,7 @@ export const bunNaming: RuntimeNaming = {
     if (files.length) {
       // The sampled ranges, the JIT twins that lend interpreter frames their file, and the
       // module code whose path goes to its anonymous twin (see locateFunctions).
-      const twins = new Set(names.values());
+      const twins = new Set([...names.values()].map((n) => n.name));
       const wanted = ranges.filter((r) => sampled.ranges.has(r) || twins.has(r.name) || r.name === "<module>");
       locateFunctions(files, wanted, { runtimeVersion: raw.meta.get(META.runtimeVersion) });
     }
