@@ -63,7 +63,9 @@ export function parseMaps(text: string | undefined): NativeMapping[] {
   return out.sort((a, b) => a.lo - b.lo);
 }
 
-const LIB_DIR = fileURLToPath(new URL("../", import.meta.url));
+// From JSR this module is an https: URL, and so are the agent's files in the profile.
+const LIB_URL = new URL("../", import.meta.url);
+const LIB_DIR = LIB_URL.protocol === "file:" ? fileURLToPath(LIB_URL) : LIB_URL.href;
 
 /**
  * The agent's functions that Bun's naming may leave without a file (JSC's names carry none):

@@ -357,7 +357,7 @@ t.test("deno: from JSR the library comes from the npm: platform package (the pub
     "--no-open",
     "app.ts",
   ], { cwd: app, env: userEnv(), timeout: 60_000 });
-  t.equal(web.status, 1, "--web from JSR: status 1");
+  t.equal(web.status, 74, "--web from JSR: status 74 (EX_IOERR: no page to serve)");
   t.match(
     web.stderr,
     /^vmprof-js: the web viewer needs vmprof-js on disk: use npm:vmprof-js .*$/m,

@@ -189,7 +189,7 @@ for (const runtime of RUNTIMES) {
         ], ["a revoked token", carol, /unknown or revoked token/]]
       ) {
         const r = await cli(runtime, ["upload", log, "--web-url", url, ...(tok ? ["--web-auth", tok] : [])]);
-        t.equal(r.status, 1, `${what}: refused`);
+        t.equal(r.status, 74, `${what}: refused`);
         t.match(r.stderr, /refused the upload: HTTP 401/, `${what}: says the status`);
         t.match(r.stderr, why);
         t.match(r.stderr, new RegExp(`the log is still at ${log}`));
@@ -433,7 +433,7 @@ for (const runtime of RUNTIMES) {
       t.equal(list.json.profiles[0].uploader, null);
       const taken = new URL(url).port;
       const busy = await cli(runtime, ["serve", "--port", taken, "--db", join(dir, "x.db")]);
-      t.equal(busy.status, 1, "a port in use is an error, not a hang");
+      t.equal(busy.status, 74, "a port in use is an error, not a hang");
       t.equal(
         busy.stderr,
         `vmprof-js: cannot serve on 127.0.0.1:${taken}: port ${taken} is in use (pick another with --port, or 0 for any)\n`,
