@@ -173,7 +173,8 @@ test("on Bun: names every CodeBlock a heap snapshot names, and the same way", as
   assert.ok(byMemory, "the layout is found in this Bun");
   let same = 0;
   for (const b of blocks) {
-    const s = bySnapshot.get(b), m = byMemory.get(b)?.name;
+    const s = bySnapshot.get(b);
+    const m: string | undefined = byMemory.get(b)?.name;
     assert.notEqual(m, undefined, `CodeBlock ${b.toString(16)} (${s}) named`);
     if (s === undefined || s === "<anonymous>") continue; // the snapshot could not say; memory can
     assert.equal(m, s, `CodeBlock ${b.toString(16)}`);
