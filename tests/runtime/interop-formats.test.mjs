@@ -287,8 +287,8 @@ jsonschema.Draft7Validator(json.load(open(sys.argv[1]))).validate(json.load(open
     const profiles = [];
     for (
       const [name, cmd, args] of [
-        ["deno", DENO, ["run", "-A", "--cpu-prof", "--cpu-prof-dir=D", FIB, "25"]],
-        ["bun", BUN, ["--cpu-prof", "--cpu-prof-dir=D", FIB, "25"]],
+        ["deno", DENO, ["run", "-A", "--cpu-prof", "--cpu-prof-dir=D", FIB, "30"]],
+        ["bun", BUN, ["--cpu-prof", "--cpu-prof-dir=D", FIB, "30"]],
       ]
     ) {
       const d = join(tempDir(), "prof");
