@@ -77,7 +77,7 @@ export function parseCpuProfile(json: unknown, source = "<cpuprofile>"): Profile
   const stackOf = stacksOf(byId, parent, symbols, source);
   const samples: Sample[] = [];
   for (const id of raw.samples) {
-    if (typeof id !== "number" || !byId.has(id)) throw bad(source, `a sample names an unknown node ${id}`);
+    if (typeof id !== "number" || !byId.has(id)) throw bad(source, `a sample names an unknown node ${shown(id)}`);
     samples.push({ stack: stackOf(id), thread: CPUPROFILE_THREAD, rss: 0 });
   }
 
@@ -132,6 +132,12 @@ function badNode(n: unknown): string | undefined {
   return undefined;
 }
 
+/** A value from the file for a message: JSON (an object's own toString may be anything), cut short. */
+function shown(v: unknown): string {
+  const text = typeof v === "number" ? String(v) : JSON.stringify(v) ?? typeof v;
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
 /** The nodes by id and each node's parent, checked: ids unique, children known. */
 function nodeTree(nodes: unknown[], source: string): { byId: Map<number, RawNode>; parent: Map<number, number> } {
   const byId = new Map<number, RawNode>();
@@ -146,7 +152,7 @@ function nodeTree(nodes: unknown[], source: string): { byId: Map<number, RawNode
   for (const node of byId.values()) {
     if (typeof node.parent === "number") parent.set(node.id, node.parent);
     for (const c of node.children ?? []) {
-      if (!byId.has(c)) throw bad(source, `node ${node.id} has an unknown child ${c}`);
+      if (!byId.has(c)) throw bad(source, `node ${node.id} has an unknown child ${shown(c)}`);
       parent.set(c, node.id);
     }
   }

@@ -238,3 +238,23 @@ test("the web viewer's payload builds from every imported kind of profile", () =
     assert.equal(header.samples, profile.samples.length, file);
   }
 });
+
+test(".cpuprofile: a sample or child that is an object whose toString is not a function is a VmprofError naming it (fuzz seed -170869054)", () => {
+  const frame = { functionName: "", scriptId: "0", url: "", lineNumber: 0, columnNumber: 0 };
+  const odd = { toString: null };
+  const bytes = (o: unknown) => new TextEncoder().encode(JSON.stringify(o));
+  for (
+    const [o, want] of [
+      [{ nodes: [{ id: 1, callFrame: frame }], samples: [odd], timeDeltas: [0] }, /unknown node \{"toString":null\}/],
+      [
+        { nodes: [{ id: 1, callFrame: frame, children: [odd] }], samples: [1], timeDeltas: [0] },
+        /children that are not an array of ids/,
+      ],
+    ] as const
+  ) {
+    assert.throws(
+      () => parseAnyProfile(bytes(o), "odd.cpuprofile"),
+      (e: unknown) => isVmprofError(e) && want.test((e as Error).message),
+    );
+  }
+});
