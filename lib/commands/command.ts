@@ -74,3 +74,15 @@ export function selectThreads(stats: Stats, which: string, command: string, log:
 export function say(line: string): void {
   process.stderr.write(`vmprof-js: ${line}\n`);
 }
+
+/** Resolves at the first SIGINT or SIGTERM (a server's Ctrl-C), and stops listening for them. */
+export function untilInterrupted(): Promise<void> {
+  return new Promise<void>((done) => {
+    const signals = ["SIGINT", "SIGTERM"] as const;
+    const stop = () => {
+      for (const s of signals) process.off(s, stop);
+      done();
+    };
+    for (const s of signals) process.on(s, stop);
+  });
+}

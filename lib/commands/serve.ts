@@ -7,7 +7,7 @@ import { checkPort } from "../server/port.ts";
 import { defaultDbPath, ProfileStore } from "../server/store.ts";
 import { isLoopback, startProfileServer } from "../server/app.ts";
 import { DEFAULT_LIMITS, type Limits, MiB } from "../server/limits.ts";
-import { type Command, numberOption, parseOptions, say } from "./command.ts";
+import { type Command, numberOption, parseOptions, say, untilInterrupted } from "./command.ts";
 
 export const DEFAULT_SERVE_PORT = 8377;
 
@@ -125,14 +125,7 @@ export const serve: Command = {
       say("warning: --allow-anonymous: anyone who can reach this server can upload, list and open profiles");
     }
     say(`serving ${store.countProfiles()} profiles from ${a.db} at ${server.url} (Ctrl-C to stop)`);
-    await new Promise<void>((done) => {
-      const signals = ["SIGINT", "SIGTERM"] as const;
-      const stop = () => {
-        for (const s of signals) process.off(s, stop);
-        done();
-      };
-      for (const s of signals) process.on(s, stop);
-    });
+    await untilInterrupted();
     await server.close();
     store.close();
     return 0;

@@ -2,15 +2,13 @@
 // profile or two (a diff), and the API that uploads, lists and deletes, each behind its token check.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { Socket } from "node:net";
 import { readFileSync } from "node:fs";
 import process from "node:process";
 import { gunzipSync } from "node:zlib";
-import { VmprofError } from "../errors.ts";
 import { parseLog } from "../format/reader.ts";
 import { encodeWebProfile } from "../view/web-data.ts";
-import { SECURITY_HEADERS } from "./local.ts";
-import type { Route } from "./local.ts";
+import { listen, SECURITY_HEADERS } from "./local.ts";
+import type { LocalServer, Route } from "./local.ts";
 import { webRoutes } from "./viewer.ts";
 import { DEFAULT_LIMITS, HttpError, type Limits, readBody } from "./limits.ts";
 import { ingest } from "./ingest.ts";
@@ -25,11 +23,8 @@ export interface AppOptions {
   host: string;
 }
 
-export interface RunningServer {
-  url: string;
-  port: number;
-  close(): Promise<void>;
-}
+/** A started profile server: the same handle as the local viewer's. */
+export type RunningServer = LocalServer;
 
 const COOKIE = "vmprof_token";
 const ID = /^[0-9a-f]{16}$/;
@@ -276,35 +271,14 @@ function send(
 }
 
 /** Serves `store` on host:port (0: a free port); a taken port or a bad address is a VmprofError("IO"). */
-export function startProfileServer(store: ProfileStore, o: AppOptions & { port: number }): Promise<RunningServer> {
-  const sockets = new Set<Socket>();
+export async function startProfileServer(
+  store: ProfileStore,
+  o: AppOptions & { port: number },
+): Promise<RunningServer> {
   let port = o.port;
   const app = profileApp(store, o);
   const server: Server = createServer((req, res) => void app(req, res, port));
-  server.on("connection", (s: Socket) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-  });
-  return new Promise((resolve, reject) => {
-    server.once("error", (e: Error & { code?: string }) => {
-      const why = e.code === "EADDRINUSE"
-        ? `port ${o.port} is in use (pick another with --port, or 0 for any)`
-        : e.message;
-      reject(new VmprofError("IO", `cannot serve on ${o.host}:${o.port}: ${why}`));
-    });
-    server.listen(o.port, o.host, () => {
-      const addr = server.address();
-      port = typeof addr === "object" && addr !== null ? addr.port : o.port;
-      const shown = o.host.includes(":") ? `[${o.host}]` : o.host;
-      resolve({
-        url: `http://${shown}:${port}/`,
-        port,
-        close: () =>
-          new Promise<void>((done) => {
-            for (const s of sockets) s.destroy();
-            server.close(() => done());
-          }),
-      });
-    });
-  });
+  const running = await listen(server, o.host, o.port);
+  port = running.port;
+  return running;
 }

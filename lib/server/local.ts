@@ -1,6 +1,6 @@
 // serveLocal: a small HTTP server on 127.0.0.1 (node:http, so Deno and Bun alike) serving fixed in-memory routes.
 
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { VmprofError } from "../errors.ts";
 import { checkPort } from "./port.ts";
@@ -56,7 +56,6 @@ export function serveLocal(routes: Map<string, Route>, o: ServeOptions = {}): Pr
   } catch (e) {
     return Promise.reject(e);
   }
-  const sockets = new Set<Socket>();
   let actualPort = port;
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req: IncomingMessage, res: ServerResponse) => {
     if ((req.url ?? "").length > MAX_URL_BYTES) {
@@ -83,6 +82,19 @@ export function serveLocal(routes: Map<string, Route>, o: ServeOptions = {}): Pr
   });
   server.requestTimeout = REQUEST_TIMEOUT_MS;
   server.headersTimeout = REQUEST_TIMEOUT_MS;
+  return listen(server, HOST, port).then((s) => {
+    actualPort = s.port;
+    return s;
+  });
+}
+
+/**
+ * Starts `server` listening on host:port (0: a free port) and tracks its connections, so that
+ * close() ends open keep-alive sockets too. A taken port or a bad address is a
+ * VmprofError("IO"). Shared by the local viewer and the profile server (lib/server/app.ts).
+ */
+export function listen(server: Server, host: string, port: number): Promise<LocalServer> {
+  const sockets = new Set<Socket>();
   server.on("connection", (s: Socket) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
@@ -92,14 +104,15 @@ export function serveLocal(routes: Map<string, Route>, o: ServeOptions = {}): Pr
       const why = e.code === "EADDRINUSE"
         ? `port ${port} is in use (pick another with --port, or 0 for any)`
         : e.message;
-      reject(new VmprofError("IO", `cannot serve on ${HOST}:${port}: ${why}`));
+      reject(new VmprofError("IO", `cannot serve on ${host}:${port}: ${why}`));
     });
-    server.listen(port, HOST, () => {
+    server.listen(port, host, () => {
       const addr = server.address();
-      actualPort = typeof addr === "object" && addr !== null ? addr.port : port;
+      const actual = typeof addr === "object" && addr !== null ? addr.port : port;
+      const shown = host.includes(":") ? `[${host}]` : host;
       resolve({
-        url: `http://${HOST}:${actualPort}/`,
-        port: actualPort,
+        url: `http://${shown}:${actual}/`,
+        port: actual,
         close: () =>
           new Promise<void>((done) => {
             for (const s of sockets) s.destroy();

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import type { Profile } from "../format/reader.ts";
 import { type LocalServer, type Route, serveLocal } from "./local.ts";
 import { encodeWebProfile } from "../view/web-data.ts";
-import { say } from "../commands/command.ts";
+import { say, untilInterrupted } from "../commands/command.ts";
 import { VmprofError } from "../errors.ts";
 
 export interface Served {
@@ -62,14 +62,7 @@ export async function serveProfiles(profiles: Served[], o: { port: number; open:
   const server = await startViewer(profiles, o.port);
   say(`the profile is at ${server.url} (Ctrl-C to stop)`);
   if (o.open) openBrowser(server.url);
-  await new Promise<void>((done) => {
-    const signals = ["SIGINT", "SIGTERM"] as const;
-    const stop = () => {
-      for (const s of signals) process.off(s, stop);
-      done();
-    };
-    for (const s of signals) process.on(s, stop);
-  });
+  await untilInterrupted();
   await server.close();
 }
 
