@@ -13,8 +13,8 @@ import { type AgentInfo, agentNative, agentSpool, startAgent, stopAgent, writeAg
 import { findLlintRange } from "../symbols/bun/llint.ts";
 import { codeBlockNamesFromMemory, codeBlockProbe } from "../symbols/bun/code-block-memory.ts";
 import { waitForMarker } from "../symbols/jitdump-files.ts";
-import type { readLog as ReadLog } from "../format/reader.ts";
-import type { codeBlockNamesFromHeapSnapshot as FromSnapshot } from "../symbols/bun/heap-snapshot.ts";
+import type * as Reader from "../format/reader.ts";
+import type * as HeapSnapshot from "../symbols/bun/heap-snapshot.ts";
 import { LLINT_TAG } from "../contract.ts";
 
 const range = findLlintRange("self");
@@ -26,18 +26,13 @@ const MAX_SNAPSHOT_OBJECTS = 250_000;
 // The path keeps this file's extension: .ts in the checkout, .js in the npm package.
 const EXT = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
 // @ts-ignore: Bun's require loads ES modules synchronously.
-const lazy = <T>(path: string, name: string): T => require(new URL(path + EXT, import.meta.url).pathname)[name];
+const lazy = <T>(path: string): T => require(new URL(path + EXT, import.meta.url).pathname);
 
 /** The CodeBlocks of the interpreter frames in the finished spool. */
 function sampledCodeBlocks(spool: string): Set<number> {
-  const readLog = lazy<typeof ReadLog>("../format/reader", "readLog");
+  const { readLog, distinctFrames } = lazy<typeof Reader>("../format/reader");
   const out = new Set<number>();
-  const seen = new Set<number[]>(); // samples with the same stack share one array
-  for (const s of readLog(spool).samples) {
-    if (seen.has(s.stack)) continue;
-    seen.add(s.stack);
-    for (const f of s.stack) if (f >= LLINT_TAG) out.add(f - LLINT_TAG);
-  }
+  for (const f of distinctFrames(readLog(spool).samples)) if (f >= LLINT_TAG) out.add(f - LLINT_TAG);
   return out;
 }
 
@@ -66,8 +61,8 @@ function namesFromMemory(spool: string): [number, string, string?][] | undefined
 function namesFromSnapshot(): [number, string][] | undefined {
   fullGC();
   if (heapStats().objectCount > MAX_SNAPSHOT_OBJECTS) return undefined; // seconds: stay "(interpreter)"
-  const fromSnapshot = lazy<typeof FromSnapshot>("../symbols/bun/heap-snapshot", "codeBlockNamesFromHeapSnapshot");
-  return [...fromSnapshot(generateHeapSnapshotForDebugging())];
+  const { codeBlockNamesFromHeapSnapshot } = lazy<typeof HeapSnapshot>("../symbols/bun/heap-snapshot");
+  return [...codeBlockNamesFromHeapSnapshot(generateHeapSnapshotForDebugging())];
 }
 
 if (startAgent({ llint: range && { lo: range.start, hi: range.end, offset: CODE_BLOCK_SLOT } })) {

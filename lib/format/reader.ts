@@ -63,6 +63,18 @@ export interface Profile {
 const TWO_32 = 4294967296;
 const decoder = new TextDecoder("utf-8");
 
+/** Every frame address the samples hold, once (samples with the same stack share one array). */
+export function distinctFrames(samples: readonly Sample[]): Set<number> {
+  const seen = new Set<number[]>();
+  const frames = new Set<number>();
+  for (const s of samples) {
+    if (seen.has(s.stack)) continue;
+    seen.add(s.stack);
+    for (const f of s.stack) frames.add(f);
+  }
+  return frames;
+}
+
 /** Bytes read from a file at a time by readLog (a log is never held whole unless gzipped). */
 const CHUNK_BYTES = 4 << 20;
 

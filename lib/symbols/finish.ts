@@ -3,7 +3,7 @@
 // bun/naming.ts) fill in files, lines and interpreter frames, and writes the named vmprof log.
 // Per-file work is cached between runs (cache.ts).
 import { existsSync, readFileSync } from "node:fs";
-import { readLog } from "../format/reader.ts";
+import { distinctFrames, readLog } from "../format/reader.ts";
 import type { Profile } from "../format/reader.ts";
 import { type AgentInfo, agentInfoPath } from "../agent/start.ts";
 import { CodeIndex, type CodeRange } from "./code-index.ts";
@@ -45,14 +45,7 @@ function readAgentInfo(spool: string): AgentInfo {
 export function sampledCode(raw: Profile, index: CodeIndex): Sampled {
   const ranges = new Set<CodeRange>();
   const codeBlocks = new Set<number>();
-  const seen = new Set<number[]>(); // samples with the same stack share one array
-  const frames = new Set<number>();
-  for (const s of raw.samples) {
-    if (seen.has(s.stack)) continue;
-    seen.add(s.stack);
-    for (const f of s.stack) frames.add(f);
-  }
-  for (const f of frames) {
+  for (const f of distinctFrames(raw.samples)) {
     if (f >= LLINT_TAG) {
       codeBlocks.add(f - LLINT_TAG);
       continue;

@@ -114,39 +114,28 @@ export function calibrate(mem: SelfMemory, cellAddress: number): CodeBlockLayout
   const exe = fn[3];
   const exeWords = mem.words(exe, MAX_SCAN / 8);
   if (!exeWords) return undefined;
+  // One pass over the objects the executable points at: the CodeBlock (which points back at
+  // the executable), the unlinked executable (which points at the probe's name) and the
+  // SourceProvider (which points at the path of this very file).
   let owner = -1, codeBlock = 0;
   let unlinked = -1, name = -1;
-  for (let i = 1; i < exeWords.length && (owner < 0 || name < 0); i++) {
+  let source = -1, path = -1;
+  for (let i = 1; i < exeWords.length && (owner < 0 || name < 0 || source < 0); i++) {
     const w = mem.words(exeWords[i], MAX_SCAN / 8);
     if (!w) continue;
     if (owner < 0) {
       const back = w.indexOf(exe, 1);
       if (back > 0) (owner = back * 8), (codeBlock = exeWords[i]);
     }
-    if (name < 0) {
-      for (let k = 1; k < w.length; k++) {
-        if (mem.string(w[k]) === PROBE_NAME) {
-          (unlinked = i * 8), (name = k * 8);
-          break;
-        }
-      }
+    for (let k = 1; k < w.length && (name < 0 || source < 0); k++) {
+      const text = mem.string(w[k]);
+      if (text === undefined) continue;
+      if (name < 0 && text === PROBE_NAME) (unlinked = i * 8), (name = k * 8);
+      else if (source < 0 && PROBE_FILE.test(text)) (source = i * 8), (path = k * 8);
     }
   }
   const cbHeader = codeBlock && mem.word(codeBlock);
   if (owner < 0 || name < 0 || !cbHeader) return undefined;
-  // The executable's SourceProvider, which holds the path of this very file.
-  let source = -1, path = -1;
-  for (let i = 1; i < exeWords.length && source < 0; i++) {
-    const w = mem.words(exeWords[i], MAX_SCAN / 8);
-    if (!w) continue;
-    for (let k = 1; k < w.length; k++) {
-      const text = mem.string(w[k]);
-      if (text !== undefined && PROBE_FILE.test(text)) {
-        (source = i * 8), (path = k * 8);
-        break;
-      }
-    }
-  }
   return {
     owner,
     unlinked,
