@@ -13,7 +13,7 @@
 //   SAMPLER_RESULTS    ↔ sampler.Result (index = result code)
 //   LLINT_TAG, SP_TAG  ↔ sampler.llint_tag, sampler.sp_word_tag
 //   TRUNCATED_FRAME    ↔ record.truncated_frame
-//   META.dropped, META.truncated, META.samplerCostNs, META.threadPrefix, META.maps
+//   META.dropped, META.truncated, META.samplerCostNs, META.perfMap, META.threadPrefix, META.maps
 //                      ↔ the keys sampler.writeClosingRecords writes
 // tests/unit/ffi.test.ts checks the Config offsets against those zig/sampler.zig asserts, and the
 // Stats layout against the built library.
@@ -119,6 +119,7 @@ export const META = {
   dropped: "dropped",
   truncated: "truncated",
   samplerCostNs: "sampler_cost_ns", // "<ns in the handler> <flusher thread CPU ns>"
+  perfMap: "perf_map", // "buffered": V8's perf map was written in blocks while sampling (zig/perfmap.zig)
   threadPrefix: "thread:", // thread:<tid> = the thread's name
   maps: "maps", // /proc/self/maps lines of executable file mappings (raw log only)
   // Written by the namer (lib/symbols/symbolize.ts).

@@ -71,5 +71,6 @@ test {
     _ = @import("sys.zig");
     _ = @import("walk.zig");
     _ = @import("pkeys.zig");
+    _ = @import("perfmap.zig");
     _ = sampler;
 }

@@ -19,6 +19,7 @@ const sys = @import("sys.zig");
 const procfs = @import("procfs.zig");
 const walk_mod = @import("walk.zig");
 const pkeys = @import("pkeys.zig");
+const perfmap = @import("perfmap.zig");
 const Ring = ring_mod.Ring;
 const Slot = ring_mod.Slot;
 
@@ -661,6 +662,7 @@ pub fn enable(cfg: *const Config) Result {
         unmapRing();
         return fail(.thread_failed, "cannot start the flusher thread: {s}", .{@errorName(e)});
     };
+    _ = perfmap.buffer(); // Deno: V8's names in blocks, not a write(2) per line
     return .ok;
 }
 
@@ -701,15 +703,17 @@ pub fn disable() Result {
     if (flusher) |f| f.join(); // its last loop recorded its CPU time
     flusher = null;
     assert(ring.peek() == null);
+    // The names are complete for whoever reads them next.
+    const perf_map_buffered = perfmap.restore();
 
-    writeClosingRecords();
+    writeClosingRecords(perf_map_buffered);
     closeFds();
     unmapRing();
     return .ok;
 }
 
 /// META records the TS side cannot know (drops, thread names) and the trailer.
-fn writeClosingRecords() void {
+fn writeClosingRecords(perf_map_buffered: bool) void {
     var num: [32]u8 = undefined;
     const dropped = std.fmt.bufPrint(&num, "{d}", .{stats.dropped}) catch unreachable;
     appendMeta("dropped", dropped);
@@ -719,6 +723,7 @@ fn writeClosingRecords() void {
     appendMeta("sampler_cost_ns", cost); // time in the handler, flusher thread CPU
     const reclaims = std.fmt.bufPrint(&num, "{d}", .{handler_reclaims}) catch unreachable;
     appendMeta("sigprof_reclaimed", reclaims); // reclaimHandler: another handler had replaced ours
+    if (perf_map_buffered) appendMeta("perf_map", "buffered"); // perfmap.zig
     const n = n_threads.load(.acquire);
     var key_buf: [32]u8 = undefined;
     for (threads[0..n], 0..) |*t, i| {
