@@ -1,10 +1,11 @@
 //! V8's perf map (`--perf-basic-prof`) written in blocks instead of one write(2) per line:
 //! V8 opens /…/perf-<pid>.map line-buffered, and a program that compiles 20,000 functions
 //! pays 20,000 system calls for names (about +10% on the TypeScript checker). While the
-//! sampler runs, that stream is fully buffered (glibc's own buffer); disable() flushes it and
-//! gives it back its line buffering, so the names are complete when the log is finished.
+//! sampler runs, that stream is fully buffered (glibc's own buffer); the flusher thread writes it
+//! out with the log (a process killed by a signal keeps names for what its log holds), and
+//! disable() flushes it and gives it back its line buffering.
 //! glibc only (its FILE list is found by name at run time); elsewhere nothing changes.
-//! Called from enable() and disable(), never from the signal handler or the flusher.
+//! Called from enable(), disable() and the flusher thread, never from the signal handler.
 const std = @import("std");
 const linux = std.os.linux;
 
@@ -28,6 +29,9 @@ const IOLBF: c_int = 1;
 
 extern "c" fn setvbuf(stream: *GlibcFile, buf: ?[*]u8, mode: c_int, size: usize) c_int;
 extern "c" fn fflush(stream: *GlibcFile) c_int;
+extern "c" fn ftrylockfile(stream: *GlibcFile) c_int;
+extern "c" fn fflush_unlocked(stream: *GlibcFile) c_int;
+extern "c" fn funlockfile(stream: *GlibcFile) void;
 
 /// glibc's list of open streams and its lock, or null where libc is not glibc (musl).
 const Streams = struct {
@@ -39,12 +43,24 @@ const Streams = struct {
         const head = std.c.dlsym(null, "_IO_list_all") orelse return null;
         const lock = std.c.dlsym(null, "_IO_list_lock") orelse return null;
         const unlock = std.c.dlsym(null, "_IO_list_unlock") orelse return null;
-        return .{ .head = @ptrCast(@alignCast(head)), .lock = @ptrCast(lock), .unlock = @ptrCast(unlock) };
+        return .{ .head = @ptrCast(@alignCast(head)), .lock = @ptrCast(@alignCast(lock)), .unlock = @ptrCast(@alignCast(unlock)) };
+    }
+
+    /// Whether `f` is still open (V8 closes the map when its isolate goes). Call under lock():
+    /// fclose unlinks a stream under that lock before it frees it.
+    fn holds(self: Streams, f: *GlibcFile) bool {
+        var it = self.head.*;
+        while (it) |g| : (it = g.chain) {
+            if (g == f) return true;
+        }
+        return false;
     }
 };
 
-/// The stream switched by buffer(), until restore().
+/// The stream switched by buffer(), until restore(), and glibc's list it is on. Set before the
+/// flusher thread starts and cleared after it has stopped.
 var buffered: ?*GlibcFile = null;
+var streams_found: ?Streams = null;
 
 /// Whether `fd` is open on a file named perf-<pid>.map (this process's perf map).
 fn isPerfMap(fd: c_int, pid: i32) bool {
@@ -63,6 +79,7 @@ fn isPerfMap(fd: c_int, pid: i32) bool {
 pub fn buffer() bool {
     if (buffered != null) return true;
     const streams = Streams.find() orelse return false;
+    streams_found = streams;
     const pid = linux.getpid();
     // glibc's own order (as in fflush(NULL) and fclose): the list lock, then a stream's lock.
     streams.lock();
@@ -77,21 +94,29 @@ pub fn buffer() bool {
     return buffered != null;
 }
 
+/// Writes out what the buffer holds, without waiting: skipped while another thread writes to
+/// the stream (the next call takes it). The flusher thread calls it with the log's writes.
+pub fn flush() void {
+    const f = buffered orelse return;
+    const streams = streams_found orelse return;
+    streams.lock();
+    defer streams.unlock();
+    if (!streams.holds(f) or ftrylockfile(f) != 0) return;
+    _ = fflush_unlocked(f);
+    funlockfile(f);
+}
+
 /// Writes out what buffer() held back and gives the stream its line buffering again;
 /// returns whether buffer() had switched one.
 pub fn restore() bool {
     const f = buffered orelse return false;
     buffered = null;
-    const streams = Streams.find() orelse return true;
+    const streams = streams_found orelse return true;
     streams.lock();
     defer streams.unlock();
-    // Only a stream still open: V8 closes the map when its isolate goes.
-    var it = streams.head.*;
-    while (it) |g| : (it = g.chain) {
-        if (g != f) continue;
+    if (streams.holds(f)) {
         _ = fflush(f);
         _ = setvbuf(f, null, IOLBF, 0);
-        break;
     }
     return true;
 }
@@ -120,10 +145,14 @@ test "buffer() finds a perf map stream, restore() writes what it held" {
     try std.testing.expect(buffered == f);
     _ = std.c.fwrite(line, 1, line.len, @ptrCast(f));
     try std.testing.expectEqual(@as(u64, line.len), try size(path)); // held in the buffer
+    flush();
+    try std.testing.expectEqual(@as(u64, 2 * line.len), try size(path)); // written by flush()
+    _ = std.c.fwrite(line, 1, line.len, @ptrCast(f));
+    try std.testing.expectEqual(@as(u64, 2 * line.len), try size(path));
     try std.testing.expect(restore());
     try std.testing.expect(buffered == null);
     try std.testing.expect(!restore());
-    try std.testing.expectEqual(@as(u64, 2 * line.len), try size(path));
+    try std.testing.expectEqual(@as(u64, 3 * line.len), try size(path));
     _ = std.c.fwrite(line, 1, line.len, @ptrCast(f));
-    try std.testing.expectEqual(@as(u64, 3 * line.len), try size(path)); // line-buffered again
+    try std.testing.expectEqual(@as(u64, 4 * line.len), try size(path)); // line-buffered again
 }

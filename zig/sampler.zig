@@ -600,6 +600,7 @@ fn flusherMain() void {
         const rss: ?u64 = if (config.flags & Flags.memory != 0) procfs.rssKb(statm_fd) else null;
         drain(rss);
         if (out.len > 0 and (stopping or tick % write_every_ticks == 0 or out.len >= out.bytes.len / 2)) writeOut();
+        if (tick % write_every_ticks == 0) perfmap.flush(); // names for what the log holds
         resolveBounds();
         if (!stopping) reclaimHandler();
         recordFlusherCpu();
@@ -654,15 +655,16 @@ pub fn enable(cfg: *const Config) Result {
         unmapRing();
         return r;
     }
+    _ = perfmap.buffer(); // Deno: V8's names in blocks, not a write(2) per line
     stop_flusher.store(false, .release);
     flusher = std.Thread.spawn(.{ .stack_size = 256 * 1024 }, flusherMain, .{}) catch |e| {
         stopAllTimers();
         enabled.store(false, .seq_cst);
         waitForHandlers();
         unmapRing();
+        _ = perfmap.restore();
         return fail(.thread_failed, "cannot start the flusher thread: {s}", .{@errorName(e)});
     };
-    _ = perfmap.buffer(); // Deno: V8's names in blocks, not a write(2) per line
     return .ok;
 }
 
