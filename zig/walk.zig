@@ -9,7 +9,9 @@
 //!   handler checks the thread id before walking), that mapping lives as long as the thread,
 //!   and Linux never shrinks a stack mapping. A sp outside the bounds (a signal stack, a
 //!   coroutine stack) stops the walk at the leaf. Return addresses and saved frame pointers
-//!   read from it are data: they are range-checked before use, never dereferenced.
+//!   read from it are data: they are range-checked before use, never dereferenced. When fp
+//!   is data at the leaf (code without frame pointers), `savedFramePointer` reads up to 4 KB
+//!   of words above sp, through the same checks, for the frame pointer the leaf saved.
 //! * the code bytes at the pc (`leafReturnAddress`): the instruction the thread executes
 //!   when the handler returns, so the CPU has it mapped (possibly execute-only, or tagged
 //!   with V8's key: readable under the widened PKRU). Bytes past the first are read only
@@ -195,6 +197,12 @@ pub fn walk(cx: *const Context, r: Registers, frames: *[ring.max_depth]u64) Outc
         },
     }
 
+    // A leaf in code without frame pointers that uses rbp/x29 as a plain register (libc's
+    // pthread_cond_signal, Rust in Deno) breaks the chain at once: find the frame pointer it
+    // saved on entry among the words above sp.
+    if (!linkHolds(fp, sp, lo, hi)) {
+        if (savedFramePointer(sp, lo, hi)) |saved| fp = saved;
+    }
     while (o.depth < ring.max_depth) {
         const ra = codeAddress(stackWord(fp, 8, sp, hi) orelse break);
         var next = stackWord(fp, 0, sp, hi) orelse break;
@@ -217,6 +225,33 @@ pub fn walk(cx: *const Context, r: Registers, frames: *[ring.max_depth]u64) Outc
         o.truncated = true;
     }
     return o;
+}
+
+/// How far above sp savedFramePointer looks, in words (4 KB: the saved registers of a libc
+/// leaf are at its top, a Rust function's locals may come first).
+const saved_fp_search_words = 512;
+
+/// Whether `fp` is a frame record: [fp+8] a code address (not on the stack, where a pointer
+/// to a local would be) and [fp] the next record towards the stack base, or 0 at the base.
+inline fn linkHolds(fp: usize, sp: usize, lo: usize, hi: usize) bool {
+    const ra = codeAddress(stackWord(fp, 8, sp, hi) orelse return false);
+    const next = stackWord(fp, 0, sp, hi) orelse return false;
+    return plausibleCode(ra) and (ra < lo or ra >= hi) and (next == 0 or next > fp);
+}
+
+/// The first word above sp that points higher up the stack at a frame record whose next
+/// record holds too (two return addresses vouch for it, so a pointer to a local seldom
+/// passes), or null. Reads only stack words in [sp, hi) (stackWord).
+fn savedFramePointer(sp: usize, lo: usize, hi: usize) ?usize {
+    var i: usize = 0;
+    while (i < saved_fp_search_words) : (i += 1) {
+        const at = sp + i * 8;
+        const w = stackWord(sp, i * 8, sp, hi) orelse return null;
+        if (w <= at or w >= hi or w & 7 != 0 or !linkHolds(w, sp, lo, hi)) continue;
+        const next = stackWord(w, 0, sp, hi) orelse continue;
+        if (next != 0 and linkHolds(next, sp, lo, hi)) return w;
+    }
+    return null;
 }
 
 /// The return address of a leaf that has no frame of its own at `pc`, if recognisable:
@@ -348,6 +383,35 @@ test "a leaf at push rbp gets its caller from [sp]; a fp outside the stack ends 
     const o = walk(&cx, .{ .pc = @intFromPtr(&prologue), .sp = base + 4 * 8, .fp = 0x10 }, &frames);
     try std.testing.expectEqual(@as(u32, 2), o.depth);
     try std.testing.expectEqual(@as(u64, 0x403000), frames[1]);
+}
+
+test "a leaf that uses fp as a register: the walk goes on from the frame pointer it saved" {
+    var stack = testStack();
+    const base = @intFromPtr(&stack);
+    const hi = base + stack.len * 8;
+    // sp = word 2. The leaf pushed registers: a pointer to a local (word 6, pointing at word 7,
+    // whose "return address" is a stack address: no frame record), then the caller's fp
+    // (word 10 → frame record at word 20). Records: 20 → 30 → 0.
+    stack[6] = base + 7 * 8;
+    stack[7] = base + 40 * 8;
+    stack[8] = base + 41 * 8;
+    stack[10] = base + 20 * 8;
+    stack[20] = base + 30 * 8;
+    stack[21] = 0x404000;
+    stack[30] = 0;
+    stack[31] = 0x405000;
+    var frames: [ring.max_depth]u64 = undefined;
+    const leaf = &nop_code;
+    const cx = Context{ .lo = base, .hi = hi };
+    // fp holds data (a counter), as in glibc's pthread_cond_signal.
+    const o = walk(&cx, .{ .pc = @intFromPtr(leaf), .sp = base + 2 * 8, .fp = 12345 }, &frames);
+    try std.testing.expectEqual(@as(u64, 0x404000), frames[o.depth - 2]);
+    try std.testing.expectEqual(@as(u64, 0x405000), frames[o.depth - 1]);
+
+    // Only one record behind the saved word: not enough to trust it, the walk ends at the leaf.
+    stack[20] = 0;
+    const one = walk(&cx, .{ .pc = @intFromPtr(leaf), .sp = base + 2 * 8, .fp = 12345 }, &frames);
+    for (frames[0..one.depth]) |f| try std.testing.expect(f != 0x404000);
 }
 
 test "unknown bounds or an impossible pc keep the leaf only and read nothing" {
