@@ -247,7 +247,8 @@ fn savedFramePointer(sp: usize, lo: usize, hi: usize) ?usize {
     while (i < saved_fp_search_words) : (i += 1) {
         const at = sp + i * 8;
         const w = stackWord(sp, i * 8, sp, hi) orelse return null;
-        if (w <= at or w >= hi or w & 7 != 0 or !linkHolds(w, sp, lo, hi)) continue;
+        // (linkHolds reads [w+8] through stackWord: w is aligned and below hi when it holds.)
+        if (w <= at or !linkHolds(w, sp, lo, hi)) continue;
         const next = stackWord(w, 0, sp, hi) orelse continue;
         if (next != 0 and linkHolds(next, sp, lo, hi)) return w;
     }
