@@ -120,6 +120,10 @@ if wanted deno-ffi-unit; then
   run deno-ffi-unit 90 deno run -A tests/unit/ffi.test.ts
   oks=$(grep -cE '^ok ' /tmp/deno-ffi-unit.out)
   bad=$(grep -E '^not ok ' /tmp/deno-ffi-unit.out | head -n 3 | tr '\n' ' ')
+  # The harness puts the assertion's message on the line after `message: |-`: the one-line
+  # detail names the check that failed (the full output may be cut short on the way).
+  why1=$(grep -A1 -E '^  message:' /tmp/deno-ffi-unit.out | grep -vE '^  message:|^--' | head -n 2 | tr '\n' ' ')
+  [ -n "$why1" ] && bad="$bad[$why1] "
   if [ "$rc" -ne 0 ] || [ -n "$bad" ] || [ "$oks" -eq 0 ]; then report deno-ffi-unit fail "$why in $secs s, $oks ok; $bad $(lastlines deno-ffi-unit)"
   else report deno-ffi-unit ok "$oks tests ok ($secs s)"; fi
 fi
