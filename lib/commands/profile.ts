@@ -20,7 +20,7 @@ import { fileURLToPath } from "node:url";
 import { findLibrary } from "../ffi/load.ts";
 import { childCommand, currentRuntime } from "../runtime.ts";
 import { AGENT_ENV, type AgentSettings } from "../agent/start.ts";
-import type { FinishResult } from "../symbols/finish.ts";
+import type { FinishResult, Followed } from "../symbols/finish.ts";
 import { type SymbolDir, symbolDir, workDir } from "../symbols/symbol-dir.ts";
 import { say } from "./command.ts";
 import type { ContinuousPush } from "../server/continuous.ts";
@@ -60,6 +60,7 @@ export async function profileProgram(a: ProfileArgs): Promise<ProfileRun> {
   const work = workDir();
   let symbols: SymbolDir | undefined;
   let childPid: number | undefined;
+  let following: ReturnType<typeof followWhileRunning> | undefined;
   try {
     const spool = join(work, "raw.log");
     const settings: AgentSettings = {
@@ -79,9 +80,11 @@ export async function profileProgram(a: ProfileArgs): Promise<ProfileRun> {
     const env = { ...process.env, ...cmd.env, [AGENT_ENV]: JSON.stringify(settings), VMPROF_LIB: library };
     const running = run(cmd.cmd, cmd.args, env);
     // The naming code loads while the program runs (this process is idle meanwhile), not
-    // before the program starts: its start-up is part of the user's wait.
+    // before the program starts: its start-up is part of the user's wait. So does the symbol
+    // source where it can be read before the end (Deno's perf map): little is left at the exit.
     const naming = import("../symbols/finish.ts");
     naming.catch(() => {}); // a failure surfaces where it is awaited
+    following = followWhileRunning(naming, rt.name, running.pid, symbols.path);
     let pusher: ContinuousPush | undefined;
     if (a.push && a.every) {
       const { ContinuousPush } = await import("../server/continuous.ts");
@@ -89,7 +92,8 @@ export async function profileProgram(a: ProfileArgs): Promise<ProfileRun> {
         (await naming).finishLog(copy, { symbolDir: symbols!.path, program, exited: false }).bytes;
       pusher = new ContinuousPush(spool, pushTarget(a, rt.name), name, a.every);
     }
-    const { code, signal, pid } = await running;
+    const { code, signal, pid } = await running.ended;
+    const followed = following.stop();
     await pusher?.stop();
     childPid = pid;
     const status = signal ? 128 + (SIGNAL_NUMBERS[signal] ?? 0) : code ?? 1;
@@ -101,7 +105,7 @@ export async function profileProgram(a: ProfileArgs): Promise<ProfileRun> {
     const finishing = performance.now();
     try {
       const { finishLog } = await naming;
-      result = finishLog(spool, { symbolDir: symbols.path, program, exited: true });
+      result = finishLog(spool, { symbolDir: symbols.path, program, exited: true, followed });
     } catch (e) {
       // Never lose the samples: keep the raw log (readable by `show`, addresses unnamed).
       const keep = join(tmpdir(), `vmprof-js-raw-${process.pid}-${Date.now()}.log`);
@@ -117,6 +121,7 @@ export async function profileProgram(a: ProfileArgs): Promise<ProfileRun> {
     }
     return { status, result, finishMs: performance.now() - finishing, pusher };
   } finally {
+    following?.stop(); // a program that could not start
     rmSync(work, { recursive: true, force: true });
     symbols?.remove(childPid);
   }
@@ -132,13 +137,51 @@ function agentModule(runtime: string): string {
   return url.protocol === "file:" ? fileURLToPath(url) : url.href;
 }
 
+/** How often the CLI reads on in the symbol source while the program runs. */
+const FOLLOW_MS = 200;
+
+/**
+ * Follows the program's symbol source while it runs (finish.ts followSource), every FOLLOW_MS;
+ * stop() ends that and gives the source for finishLog, undefined where there is none to follow.
+ */
+function followWhileRunning(
+  naming: Promise<typeof import("../symbols/finish.ts")>,
+  runtime: string,
+  pid: number | undefined,
+  dir: string,
+): { stop(): Followed | undefined } {
+  let followed: Followed | undefined;
+  let stopped = false;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  naming.then(({ followSource }) => {
+    if (stopped || pid === undefined) return;
+    followed = followSource(runtime, pid, dir);
+    const source = followed?.source;
+    if (!source) return;
+    timer = setInterval(() => {
+      try {
+        source.follow!();
+      } catch {
+        clearInterval(timer); // an unreadable map: finishLog reads it at the end, or says why not
+      }
+    }, FOLLOW_MS);
+  }, () => {});
+  return {
+    stop() {
+      stopped = true;
+      clearInterval(timer);
+      return followed;
+    },
+  };
+}
+
 function run(
   cmd: string,
   args: string[],
   env: Record<string, string | undefined>,
-): Promise<{ code: number | null; signal: string | null; pid?: number }> {
-  return new Promise((done, fail) => {
-    const child = spawn(cmd, args, { stdio: "inherit", env });
+): { pid?: number; ended: Promise<{ code: number | null; signal: string | null; pid?: number }> } {
+  const child = spawn(cmd, args, { stdio: "inherit", env });
+  const ended = new Promise<{ code: number | null; signal: string | null; pid?: number }>((done, fail) => {
     const handlers = FORWARDED.map((s) => [s, () => child.kill(s)] as const);
     for (const [s, h] of handlers) process.on(s, h);
     child.on("error", (e) => fail(new VmprofError("NO_PROGRAM", `cannot start ${cmd}: ${e.message}`)));
@@ -147,6 +190,7 @@ function run(
       done({ code, signal, pid: child.pid });
     });
   });
+  return { pid: child.pid, ended };
 }
 
 /** An IO error now, before the program runs, when -o names a file that cannot be written. */

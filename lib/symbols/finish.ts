@@ -10,6 +10,7 @@ import { CodeIndex, type CodeRange } from "./code-index.ts";
 import { symbolize, type SymbolizeOptions, type SymbolizeResult } from "./symbolize.ts";
 import { LLINT_TAG, META, SP_TAG } from "../contract.ts";
 import type { RuntimeNaming, Sampled } from "./runtime-naming.ts";
+import type { SymbolSource } from "./symbol-source.ts";
 import { denoNaming } from "./deno/naming.ts";
 import { bunNaming } from "./bun/naming.ts";
 
@@ -20,6 +21,8 @@ export interface FinishOptions extends SymbolizeOptions {
   program?: string;
   /** The process that wrote the symbol files has exited: they are complete, nothing to wait for. */
   exited?: boolean;
+  /** The symbol source the caller followed while process `pid` ran (followSource): used for that pid's log. */
+  followed?: Followed;
 }
 
 export interface FinishResult extends SymbolizeResult {
@@ -60,6 +63,39 @@ export function sampledCode(raw: Profile, index: CodeIndex): Sampled {
   return { ranges, codeBlocks };
 }
 
+/**
+ * Every address naming looks up (CodeIndex.lookup), ascending: each frame as recorded, the
+ * byte before it (a return address's call), and a leaf's [sp] word and the byte before that.
+ */
+export function lookupPoints(raw: Profile): Float64Array {
+  const points: number[] = [];
+  for (const f of distinctFrames(raw.samples)) {
+    if (f >= LLINT_TAG) continue;
+    points.push(f, f - 1);
+    if (f >= SP_TAG) points.push(f - SP_TAG, f - SP_TAG - 1);
+  }
+  const sorted = Float64Array.from(points).sort();
+  let n = 0;
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[n - 1]) sorted[n++] = sorted[i];
+  return sorted.subarray(0, n);
+}
+
+/**
+ * The symbol source of `runtime`'s process `pid` for the caller to follow() while it runs and
+ * hand to finishLog (FinishOptions.source); undefined where the source needs what the agent
+ * reports at the end (Bun's).
+ */
+export function followSource(runtime: string, pid: number, symbolDir: string): Followed | undefined {
+  const source = NAMING[runtime]?.followable ? NAMING[runtime].source(pid, symbolDir, false, {}) : undefined;
+  return source?.follow ? { pid, source } : undefined;
+}
+
+/** A symbol source read while its process ran. */
+export interface Followed {
+  pid: number;
+  source: SymbolSource;
+}
+
 export function finishLog(spool: string, o: FinishOptions = {}): FinishResult {
   const raw = readLog(spool);
   const saved = JSON.parse(raw.meta.get(META.options) ?? "{}") as SymbolizeOptions;
@@ -67,12 +103,16 @@ export function finishLog(spool: string, o: FinishOptions = {}): FinishResult {
   const info = readAgentInfo(spool);
   if (info.codeBlocks && info.codeBlockSource) raw.meta.set(META.interpreterNames, info.codeBlockSource);
   const pid = Number(raw.meta.get(META.pid));
-  const source = naming && pid ? naming.source(pid, o.symbolDir, o.exited ?? false, info) : undefined;
+  const source = !naming || !pid
+    ? undefined
+    : o.followed?.pid === pid
+    ? o.followed.source
+    : naming.source(pid, o.symbolDir, o.exited ?? false, info);
   const lines = o.lines ?? saved.lines;
   // Names are parsed only for the code the samples hold, except with lines: the inlined
   // functions that V8's line tables point into are found among all of them.
   const lazy = !lines;
-  const ranges: CodeRange[] = source ? source.load({ lazy }) : [];
+  const ranges: CodeRange[] = source ? source.load({ lazy, at: () => lookupPoints(raw) }) : [];
   // The entry file is missing from the loaded files when the program exits while loading.
   const main = info.main ?? o.program;
   const files = [...new Set([...(info.files ?? []), ...(main ? [main] : [])])];

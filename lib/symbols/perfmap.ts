@@ -47,43 +47,7 @@ export function parsePerfMap(text: string, seqBase = 0): CodeRange[] {
   return out;
 }
 
-/**
- * parsePerfMap without the names: every range gets its address, size and order, and keeps its
- * raw name in `unnamed` for nameRange() to parse when (and only if) a sample falls in it. A
- * program's map holds tens of thousands of code objects; a profile hits a few hundred.
- */
-export function parsePerfMapAddresses(text: string, seqBase = 0): CodeRange[] {
-  const out: CodeRange[] = [];
-  const end = text.lastIndexOf("\n");
-  let at = 0;
-  while (at < end) {
-    let nl = text.indexOf("\n", at);
-    if (nl < 0 || nl > end) nl = end;
-    const sp1 = text.indexOf(" ", at);
-    const sp2 = sp1 < 0 ? -1 : text.indexOf(" ", sp1 + 1);
-    const hex = (a: number, b: number) => {
-      if (text.startsWith("0x", a)) a += 2;
-      return a < b && /^[0-9a-fA-F]+$/.test(text.slice(a, b)) ? parseInt(text.slice(a, b), 16) : NaN;
-    };
-    const start = sp2 > 0 && sp2 < nl ? hex(at, sp1) : NaN;
-    const size = Number.isNaN(start) ? NaN : hex(sp1 + 1, sp2);
-    if (!Number.isNaN(size)) {
-      let name = text.slice(sp2 + 1, nl);
-      if (name.endsWith("\r")) name = name.slice(0, -1);
-      out.push({ start, size, seq: seqBase + out.length, name, kind: "other", unnamed: name });
-    } else if (out.length > 0 && out[out.length - 1].unnamed !== undefined) {
-      // A name with a newline in it continues on this line (see parsePerfMap).
-      let line = text.slice(at, nl);
-      if (line.endsWith("\r")) line = line.slice(0, -1);
-      const last = out[out.length - 1];
-      last.unnamed = last.name = `${last.unnamed}\n${line}`;
-    }
-    at = nl + 1;
-  }
-  return out;
-}
-
-/** Fills in what a range's V8 name says (name, kind, file, line, tier) if parsePerfMapAddresses left it. */
+/** Fills in what a range's V8 name says (name, kind, file, line, tier) if a lazy read left it (perfmap-index.ts). */
 export function nameRange(r: CodeRange): void {
   if (r.unnamed === undefined) return;
   const n = parseV8Name(r.unnamed);

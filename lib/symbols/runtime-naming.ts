@@ -16,7 +16,10 @@ export interface Sampled {
 
 export interface NamingContext {
   raw: Profile;
-  /** Every range the symbol source described (names parsed for `sampled` only when `lazy`). */
+  /**
+   * The ranges the symbol source described: when `lazy`, those the samples' addresses fall
+   * in may be all (SymbolSource.load `at`), and only `sampled`'s names are parsed.
+   */
   ranges: CodeRange[];
   sampled: Sampled;
   lazy: boolean;
@@ -31,6 +34,11 @@ export interface RuntimeNaming {
    * `exited`: the process is gone, its files are complete. `info` is what its agent reported.
    */
   source(pid: number, symbolDir: string | undefined, exited: boolean, info: AgentInfo): SymbolSource | undefined;
+  /**
+   * The source can be had before the process ends (it needs no `info`) and followed while it
+   * runs (finish.ts followSource).
+   */
+  followable?: boolean;
   /**
    * Fills in what the source leaves out for what the samples hold (files and lines), and
    * returns the ranges that name tagged interpreter frames (LLINT_TAG + id), if any.

@@ -1,9 +1,10 @@
 // Symbol sources: the files a runtime writes that name its JIT code (V8's perf map, jitdump
 // files of JSC or V8), read for one process into CodeRanges.
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CodeRange } from "./code-index.ts";
-import { nameRange, parsePerfMap, parsePerfMapAddresses } from "./perfmap.ts";
+import { nameRange } from "./perfmap.ts";
+import { PerfMapIndex } from "./perfmap-index.ts";
 import { parseJitdumpFull, parseJitdumpHeader } from "./jitdump.ts";
 import { jitdumpFiles, type WaitOptions, waitUntilStable } from "./jitdump-files.ts";
 
@@ -13,25 +14,34 @@ export { jitdumpFiles, type WaitOptions, waitUntilStable } from "./jitdump-files
 /** Something that can list named code ranges of a process (a file written by the runtime, usually). */
 export interface SymbolSource {
   name: string;
-  /** Every range; with `lazy`, a source may leave names unparsed until nameRange() is called. */
-  load(opts?: { lazy?: boolean }): CodeRange[];
+  /**
+   * Every range; with `lazy`, a source may leave names unparsed until nameRange() is called.
+   * With `at` as well (the addresses that will be looked up, ascending; asked for only by a
+   * source that uses them), it may return only the ranges those lookups return: for each
+   * address, the range that covered it last.
+   */
+  load(opts?: { lazy?: boolean; at?: () => Float64Array }): CodeRange[];
   /** Fills in the name of a range that a lazy load() left unnamed (nothing for the others). */
   nameRange?: (r: CodeRange) => void;
+  /** Reads what the runtime has written so far, while it runs: load() then reads only the rest. */
+  follow?: () => void;
 }
 
 /**
- * V8's perf map, /tmp/perf-<pid>.map (Deno with --perf-basic-prof). V8 writes
- * it synchronously, one line-buffered write per code object, so the file is
- * complete as soon as the process has exited (and nearly so while it runs).
+ * V8's perf map, /tmp/perf-<pid>.map (Deno with --perf-basic-prof). V8 writes one line per
+ * code object as it makes it (in blocks once the agent runs, zig/perfmap.zig), so the file is
+ * complete once the process has exited. follow() indexes it as it grows (perfmap-index.ts).
  */
 export function perfMapSource(pid: number, opts: { dir?: string } = {}): SymbolSource {
   const path = join(opts.dir ?? "/tmp", `perf-${pid}.map`);
+  const map = new PerfMapIndex(path);
   return {
     name: path,
+    follow: () => map.follow(),
     load(opts = {}) {
-      if (!existsSync(path)) return [];
-      const text = readFileSync(path, "utf8");
-      return opts.lazy ? parsePerfMapAddresses(text) : parsePerfMap(text);
+      map.follow();
+      map.close();
+      return opts.lazy && opts.at ? map.select(opts.at()) : map.all();
     },
     nameRange,
   };

@@ -19,7 +19,9 @@ import { LogWriter } from "../../lib/format/writer.ts";
 import { parseAnyProfile } from "../../lib/import/any.ts";
 import { parseCpuProfile } from "../../lib/import/cpuprofile.ts";
 import { parseJitdumpFull } from "../../lib/symbols/jitdump.ts";
-import { nameRange, parsePerfMap, parsePerfMapAddresses } from "../../lib/symbols/perfmap.ts";
+import { nameRange, parsePerfMap } from "../../lib/symbols/perfmap.ts";
+import { PerfMapIndex } from "../../lib/symbols/perfmap-index.ts";
+import { CodeIndex } from "../../lib/symbols/code-index.ts";
 import { parseElf } from "../../lib/symbols/elf.ts";
 import { elfSections, elfSectionsOfFile } from "../../lib/symbols/elf-header.ts";
 
@@ -325,9 +327,13 @@ fuzz(
     inputs++;
     const text = new TextDecoder().decode(bytes);
     const full = parsePerfMap(text);
-    const lazy = parsePerfMapAddresses(text);
-    for (const r of lazy) nameRange(r);
-    assert.equal(lazy.length, full.length, "both parsers find the same ranges");
+    const map = new PerfMapIndex("/nonexistent");
+    map.append(new TextEncoder().encode(text));
+    const points = Float64Array.from(new Set(full.flatMap((r) => [r.start, r.start + r.size - 1]))).sort();
+    const chosen = map.select(points);
+    for (const r of chosen) nameRange(r);
+    const all = new CodeIndex(full), part = new CodeIndex(chosen);
+    for (const p of points) assert.deepEqual(part.lookup(p), all.lookup(p), "the index finds what the parser does");
   },
 );
 

@@ -391,3 +391,41 @@ test("threadsOf: the pid's thread and the runtime's worker threads run JavaScrip
   old.meta.delete(META.pid);
   assert.equal(threadsOf(old).isJs(9), true, "without a pid every thread counts");
 });
+
+test("finishLog with the perf map the CLI followed while the program ran: the same log; another pid's is not used", async () => {
+  const { mkdtempSync, rmSync, writeFileSync, copyFileSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { LogWriter } = await import("../../lib/format/writer.ts");
+  const { finishLog, followSource } = await import("../../lib/symbols/finish.ts");
+  const dir = mkdtempSync(join(tmpdir(), "vmprof-followed-"));
+  try {
+    const raw = rawProfile("deno", [
+      { stack: [fibIgnition.start + 4] },
+      { stack: [barIgnition.start + 8, fibTurbofan.start + 12] },
+      { stack: [trampoline.start + 2, fibMaglev.start + 6] },
+    ]);
+    const w = new LogWriter();
+    w.header({ periodUsec: raw.periodUsec, flags: 0, interpName: raw.interpName });
+    for (const [k, v] of raw.meta) w.meta(k, v);
+    for (const s of raw.samples) w.sample(s.stack, s.thread);
+    w.trailer(raw.endMicros!);
+    const spool = join(dir, "raw.log");
+    writeFileSync(spool, w.bytes());
+    const map = join(dir, `perf-${PID}.map`);
+    copyFileSync(new URL("../fixtures/symbols/deno-perf.map", import.meta.url), map);
+    const atEnd = finishLog(spool, { symbolDir: dir, exited: true });
+    assert.equal(atEnd.named, 3, "named from the map read at the end");
+    const followed = followSource("deno", PID, dir)!;
+    assert.equal(followSource("bun", PID, dir), undefined, "Bun's source needs the agent's report first");
+    followed.source.follow!();
+    rmSync(map); // what was followed is all there is now
+    assert.equal(finishLog(spool, { symbolDir: dir, exited: true }).named, 0, "without it: nothing named");
+    const other = { pid: PID + 1, source: followed.source };
+    assert.equal(finishLog(spool, { symbolDir: dir, exited: true, followed: other }).named, 0, "another pid's");
+    const viaFollow = finishLog(spool, { symbolDir: dir, exited: true, followed });
+    assert.deepEqual(viaFollow.bytes, atEnd.bytes);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -5,7 +5,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "../harness.ts";
 import { CodeIndex, type CodeRange } from "../../lib/symbols/code-index.ts";
-import { nameRange, parsePerfMap, parsePerfMapAddresses, parseV8Name } from "../../lib/symbols/perfmap.ts";
+import { nameRange, parsePerfMap, parseV8Name } from "../../lib/symbols/perfmap.ts";
+import { PerfMapIndex } from "../../lib/symbols/perfmap-index.ts";
 import { parseJitdump, parseJitdumpFull, parseJscName } from "../../lib/symbols/jitdump.ts";
 import { jitdumpSource, perfMapSource } from "../../lib/symbols/symbol-source.ts";
 import { jitdumpFiles, waitUntilStable } from "../../lib/symbols/jitdump-files.ts";
@@ -672,19 +673,72 @@ test("jitdump records after the agent's stop marker are dropped (exit-hook code 
   assert.deepEqual(compiledBeforeStop([hot, late], undefined), [hot, late]);
 });
 
-test("parsePerfMapAddresses + nameRange: the same ranges as parsePerfMap, names parsed on demand", () => {
-  for (
-    const text of [
-      fixture("deno-perf.map").toString("utf8"),
-      "0x10 0x8 JS:~f file:///a.ts:1:1\n20 4 Builtin:X\ncontinued\n30 2 half",
-    ]
-  ) {
-    const full = parsePerfMap(text, 5);
-    const lazy = parsePerfMapAddresses(text, 5);
-    assert.deepEqual(lazy.map((r) => [r.start, r.size, r.seq]), full.map((r) => [r.start, r.size, r.seq]));
-    assert.ok(lazy.every((r) => r.unnamed !== undefined), "nothing named before it is asked for");
-    for (const r of lazy) nameRange(r);
-    assert.deepEqual(lazy, full);
+/** What a CodeIndex over every range says at each point, and what one over select(points) says. */
+function lookupsBothWays(text: string, points: number[]): { full: unknown[]; selected: unknown[]; unnamed: boolean } {
+  const at = Float64Array.from(new Set(points)).sort();
+  const full = new CodeIndex(parsePerfMap(text));
+  const map = new PerfMapIndex("/nonexistent");
+  map.append(new TextEncoder().encode(text));
+  const chosen = map.select(at);
+  const unnamed = chosen.every((r) => r.unnamed !== undefined);
+  for (const r of chosen) nameRange(r);
+  const part = new CodeIndex(chosen);
+  return { full: [...at].map((p) => full.lookup(p)), selected: [...at].map((p) => part.lookup(p)), unnamed };
+}
+
+test("PerfMapIndex.select: a CodeIndex over the chosen ranges looks up what one over every range does", () => {
+  const map = fixture("deno-perf.map").toString("utf8");
+  const edges = "0x10 0x8 JS:~f file:///a.ts:1:1\n20 4 Builtin:X\ncontinued\n12 2 Builtin:Later\n30 2 half";
+  for (const text of [map, edges]) {
+    const ranges = parsePerfMap(text);
+    const points = ranges.flatMap((r) => [r.start - 1, r.start, r.start + 1, r.start + r.size - 1, r.start + r.size]);
+    const { full, selected, unnamed } = lookupsBothWays(text, points);
+    assert.deepEqual(selected, full);
+    assert.ok(unnamed, "nothing named before it is asked for");
+  }
+  // A later line over an earlier one wins where it covers; a name with a newline stays whole.
+  const { selected } = lookupsBothWays(edges, [0x13, 0x16, 0x21]);
+  assert.deepEqual((selected as CodeRange[]).map((r) => r?.name), ["Later", "f", "X\ncontinued"]);
+  assert.deepEqual(lookupsBothWays(edges, [0x32]).selected, [undefined], "a last line without its newline is not read");
+});
+
+test("PerfMapIndex: bytes in any pieces index as the whole file does; follow() reads a growing file, and one written again", () => {
+  const bytes = fixture("deno-perf.map");
+  const at = Float64Array.from(parsePerfMap(bytes.toString("utf8")).map((r) => r.start + 1)).sort();
+  const whole = new PerfMapIndex("/nonexistent");
+  whole.append(bytes);
+  let seed = 7;
+  for (let round = 0; round < 20; round++) {
+    const pieces = new PerfMapIndex("/nonexistent");
+    for (let at = 0; at < bytes.length;) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      const n = 1 + (seed % 300);
+      pieces.append(bytes.subarray(at, at + n));
+      at += n;
+    }
+    assert.deepEqual(pieces.select(at), whole.select(at), `round ${round}`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), "vmprof-follow-"));
+  try {
+    const path = join(dir, "perf-1.map");
+    const map = new PerfMapIndex(path);
+    map.follow();
+    assert.equal(map.lines, 0, "no file yet: nothing");
+    writeFileSync(path, "10 8 JS:~f file:///a.ts:1:1\n20 4 Buil");
+    map.follow();
+    assert.equal(map.lines, 1, "the line being written waits");
+    writeFileSync(path, "10 8 JS:~f file:///a.ts:1:1\n20 4 Builtin:X\n", { flag: "w" });
+    map.follow();
+    assert.equal(map.lines, 2);
+    // V8 truncates a stale map of the same pid and writes its own: read from the start again.
+    writeFileSync(path, "40 2 Builtin:New\n");
+    map.follow();
+    assert.equal(map.lines, 1);
+    const [r] = map.select(Float64Array.of(0x40));
+    assert.equal(r.unnamed, "Builtin:New");
+    map.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

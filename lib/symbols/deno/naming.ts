@@ -27,6 +27,7 @@ export const denoNaming: RuntimeNaming = {
       name: "perf map + jitdump",
       load: (opts) => withPositions(map.load(opts), dump.load()),
       nameRange: map.nameRange,
+      follow: map.follow,
     };
   },
   refine({ ranges, sampled, lazy }) {
@@ -34,4 +35,5 @@ export const denoNaming: RuntimeNaming = {
     return undefined;
   },
   v8Runtime: true,
+  followable: true,
 };
