@@ -6,6 +6,7 @@ import {
   constants as fsConstants,
   copyFileSync,
   existsSync,
+  realpathSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -84,7 +85,7 @@ export async function profileProgram(a: ProfileArgs): Promise<ProfileRun> {
     // source where it can be read before the end (Deno's perf map): little is left at the exit.
     const naming = import("../symbols/finish.ts");
     naming.catch(() => {}); // a failure surfaces where it is awaited
-    following = followWhileRunning(naming, rt.name, running.pid, symbols.path);
+    following = followWhileRunning(naming, rt.name, running.pid, symbols.path, realBinary(cmd.cmd));
     let pusher: ContinuousPush | undefined;
     if (a.push && a.every) {
       const { ContinuousPush } = await import("../server/continuous.ts");
@@ -137,6 +138,15 @@ function agentModule(runtime: string): string {
   return url.protocol === "file:" ? fileURLToPath(url) : url.href;
 }
 
+/** The file `cmd` runs, as the kernel's maps name it (they resolve links); `cmd` itself if that fails. */
+function realBinary(cmd: string): string {
+  try {
+    return realpathSync(cmd);
+  } catch {
+    return cmd;
+  }
+}
+
 /** How often the CLI reads on in the symbol source while the program runs. */
 const FOLLOW_MS = 200;
 
@@ -149,18 +159,17 @@ function followWhileRunning(
   runtime: string,
   pid: number | undefined,
   dir: string,
+  binary: string,
 ): { stop(): Followed | undefined } {
   let followed: Followed | undefined;
   let stopped = false;
   let timer: ReturnType<typeof setInterval> | undefined;
   naming.then(({ followSource }) => {
     if (stopped || pid === undefined) return;
-    followed = followSource(runtime, pid, dir);
-    const source = followed?.source;
-    if (!source) return;
+    const f = followed = followSource(runtime, pid, dir, binary);
     timer = setInterval(() => {
       try {
-        source.follow!();
+        f.step();
       } catch {
         clearInterval(timer); // an unreadable map: finishLog reads it at the end, or says why not
       }

@@ -120,6 +120,7 @@ export class ElfFile {
   /** Forgets cached files (tests; a module rebuilt under the same path). */
   static clearCache(): void {
     cache.clear();
+    runtimeTables.clear();
   }
 
   /** The virtual address that file offset `off` is loaded at, from the PT_LOAD headers (undefined if none maps it). */
@@ -331,7 +332,6 @@ export interface NativeFrame {
 export class NativeSymbolizer {
   private readonly maps: NativeMapping[];
   private readonly v8Runtime: boolean;
-  private readonly runtimeTables = new Map<string, ElfFile | undefined>();
 
   /**
    * `v8Runtime`: also name V8's runtime functions in modules that embed V8 without symbols
@@ -373,18 +373,34 @@ export class NativeSymbolizer {
   }
 
   private runtimeTable(elf: ElfFile): ElfFile | undefined {
-    if (!this.v8Runtime) return undefined;
-    if (!this.runtimeTables.has(elf.path)) {
-      const symbols = v8RuntimeFunctions(elf.path);
-      this.runtimeTables.set(
-        elf.path,
-        symbols.length
-          ? new ElfFile(elf.path, { type: elf.type, segments: elf.segments, tables: ["v8-runtime"], symbols })
-          : undefined,
-      );
-    }
-    return this.runtimeTables.get(elf.path);
+    return this.v8Runtime ? runtimeTableOf(elf) : undefined;
   }
+}
+
+const runtimeTables = new Map<string, ElfFile | undefined>();
+
+/** V8's runtime functions of `elf` as a symbol table of their own (v8RuntimeFunctions), once per path. */
+function runtimeTableOf(elf: ElfFile): ElfFile | undefined {
+  if (!runtimeTables.has(elf.path)) {
+    const symbols = v8RuntimeFunctions(elf.path);
+    runtimeTables.set(
+      elf.path,
+      symbols.length
+        ? new ElfFile(elf.path, { type: elf.type, segments: elf.segments, tables: ["v8-runtime"], symbols })
+        : undefined,
+    );
+  }
+  return runtimeTables.get(elf.path);
+}
+
+/**
+ * Reads the symbols of the module at `path`, and with `v8Runtime` V8's runtime functions in
+ * it, into this process's caches before a NativeSymbolizer first looks there (the CLI, for
+ * the runtime binary, while the program runs).
+ */
+export function preloadNativeNames(path: string, v8Runtime: boolean): void {
+  const elf = ElfFile.open(path);
+  if (elf && v8Runtime) runtimeTableOf(elf);
 }
 
 /** `symbol` (or `symbol+0x1f` with `withOffset`), else `module+0x<vaddr>`. */

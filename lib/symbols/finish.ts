@@ -7,7 +7,8 @@ import { distinctFrames, readLog } from "../format/reader.ts";
 import type { Profile } from "../format/reader.ts";
 import { type AgentInfo, agentInfoPath } from "../agent/start.ts";
 import { CodeIndex, type CodeRange } from "./code-index.ts";
-import { symbolize, type SymbolizeOptions, type SymbolizeResult } from "./symbolize.ts";
+import { parseMaps, symbolize, type SymbolizeOptions, type SymbolizeResult } from "./symbolize.ts";
+import { preloadNativeNames } from "./elf.ts";
 import { LLINT_TAG, META, SP_TAG } from "../contract.ts";
 import type { RuntimeNaming, Sampled } from "./runtime-naming.ts";
 import type { SymbolSource } from "./symbol-source.ts";
@@ -81,19 +82,48 @@ export function lookupPoints(raw: Profile): Float64Array {
 }
 
 /**
- * The symbol source of `runtime`'s process `pid` for the caller to follow() while it runs and
- * hand to finishLog (FinishOptions.source); undefined where the source needs what the agent
- * reports at the end (Bun's).
+ * Naming work for the caller to do while `runtime`'s process `pid` runs, then hand to
+ * finishLog (FinishOptions.followed): step() now and then reads the symbol source as far as
+ * V8 has written it (Deno's perf map; Bun's needs what the agent reports at the end), and,
+ * the first time, the names in the runtime's binary (`binary`, the same runtime's).
  */
-export function followSource(runtime: string, pid: number, symbolDir: string): Followed | undefined {
-  const source = NAMING[runtime]?.followable ? NAMING[runtime].source(pid, symbolDir, false, {}) : undefined;
-  return source?.follow ? { pid, source } : undefined;
+export function followSource(runtime: string, pid: number, symbolDir: string, binary?: string): Followed {
+  const naming = NAMING[runtime];
+  const source = naming?.followable ? naming.source(pid, symbolDir, false, {}) : undefined;
+  let first = true;
+  return {
+    pid,
+    source: source?.follow ? source : undefined,
+    step() {
+      if (first) preloadModules(pid, binary, naming?.v8Runtime ?? false);
+      first = false;
+      source?.follow?.();
+    },
+  };
 }
 
-/** A symbol source read while its process ran. */
+/**
+ * The symbols of the modules process `pid` runs code from (its executable mappings now: the
+ * runtime binary and the C libraries), V8's runtime functions of `binary` when it embeds V8.
+ */
+function preloadModules(pid: number, binary: string | undefined, v8Runtime: boolean): void {
+  let maps = "";
+  try {
+    maps = readFileSync(`/proc/${pid}/maps`, "utf8");
+  } catch {
+    // gone already, or no /proc: the binary alone
+  }
+  const paths = new Set(parseMaps(maps.split("\n").filter((l) => / ..x. /.test(l)).join("\n")).map((m) => m.path));
+  if (binary) paths.add(binary);
+  for (const path of paths) preloadNativeNames(path, v8Runtime && path === binary);
+}
+
+/** Naming work done while a process ran (followSource). */
 export interface Followed {
   pid: number;
-  source: SymbolSource;
+  /** The symbol source read so far, for finishLog to read on from. */
+  source?: SymbolSource;
+  step(): void;
 }
 
 export function finishLog(spool: string, o: FinishOptions = {}): FinishResult {
@@ -103,11 +133,8 @@ export function finishLog(spool: string, o: FinishOptions = {}): FinishResult {
   const info = readAgentInfo(spool);
   if (info.codeBlocks && info.codeBlockSource) raw.meta.set(META.interpreterNames, info.codeBlockSource);
   const pid = Number(raw.meta.get(META.pid));
-  const source = !naming || !pid
-    ? undefined
-    : o.followed?.pid === pid
-    ? o.followed.source
-    : naming.source(pid, o.symbolDir, o.exited ?? false, info);
+  const source = !naming || !pid ? undefined : (o.followed?.pid === pid ? o.followed.source : undefined) ??
+    naming.source(pid, o.symbolDir, o.exited ?? false, info);
   const lines = o.lines ?? saved.lines;
   // Names are parsed only for the code the samples hold, except with lines: the inlined
   // functions that V8's line tables point into are found among all of them.

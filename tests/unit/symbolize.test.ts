@@ -393,7 +393,8 @@ test("threadsOf: the pid's thread and the runtime's worker threads run JavaScrip
 });
 
 test("finishLog with the perf map the CLI followed while the program ran: the same log; another pid's is not used", async () => {
-  const { mkdtempSync, rmSync, writeFileSync, copyFileSync } = await import("node:fs");
+  const { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } = await import("node:fs");
+  const process = (await import("node:process")).default;
   const { tmpdir } = await import("node:os");
   const { join } = await import("node:path");
   const { LogWriter } = await import("../../lib/format/writer.ts");
@@ -416,15 +417,23 @@ test("finishLog with the perf map the CLI followed while the program ran: the sa
     copyFileSync(new URL("../fixtures/symbols/deno-perf.map", import.meta.url), map);
     const atEnd = finishLog(spool, { symbolDir: dir, exited: true });
     assert.equal(atEnd.named, 3, "named from the map read at the end");
-    const followed = followSource("deno", PID, dir)!;
-    assert.equal(followSource("bun", PID, dir), undefined, "Bun's source needs the agent's report first");
-    followed.source.follow!();
+    const followed = followSource("deno", PID, dir);
+    assert.equal(followSource("bun", PID, dir).source, undefined, "Bun's source needs the agent's report first");
+    followed.step();
     rmSync(map); // what was followed is all there is now
     assert.equal(finishLog(spool, { symbolDir: dir, exited: true }).named, 0, "without it: nothing named");
-    const other = { pid: PID + 1, source: followed.source };
+    const other = { ...followed, pid: PID + 1 };
     assert.equal(finishLog(spool, { symbolDir: dir, exited: true, followed: other }).named, 0, "another pid's");
     const viaFollow = finishLog(spool, { symbolDir: dir, exited: true, followed });
     assert.deepEqual(viaFollow.bytes, atEnd.bytes);
+    // The first step reads the runtime binary's symbols, for the native frames at the end.
+    const { ElfFile } = await import("../../lib/symbols/elf.ts");
+    const binary = join(dir, "runtime-binary");
+    copyFileSync(existsSync("/usr/bin/true") ? "/usr/bin/true" : process.execPath, binary); // any ELF
+    followSource("deno", PID, dir, binary).step();
+    rmSync(binary);
+    assert.ok(ElfFile.open(binary), "read while it was there");
+    ElfFile.clearCache();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
