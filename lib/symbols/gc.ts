@@ -90,6 +90,8 @@ export interface LearnSample {
   threadName?: string;
   /** The thread runs JavaScript (the main thread, a Worker). */
   jsThread?: boolean;
+  /** How many samples this one stands for (default 1). */
+  count?: number;
 }
 
 export interface LearnOptions {
@@ -140,14 +142,15 @@ export function learnGcPcs(samples: readonly LearnSample[], lookup: PcLookup, o:
     if (!s.jsThread) continue;
     const from = innermostJs(s.stack, lookup) + 1;
     const isGc = gcAnchor(s.stack, lookup, out) >= 0;
-    if (isGc) gcStacks++;
+    const n = s.count ?? 1;
+    if (isGc) gcStacks += n;
     const seen = new Set<number>();
     for (let i = from; i < s.stack.length - 1; i++) {
       const pc = s.stack[i];
       if (seen.has(pc) || !native(pc)) continue;
       seen.add(pc);
       const m = isGc ? inGc : inOther;
-      m.set(pc, (m.get(pc) ?? 0) + 1);
+      m.set(pc, (m.get(pc) ?? 0) + n);
     }
   }
   for (const [pc, n] of inGc) {

@@ -16,7 +16,7 @@ import { Activities } from "./activity.ts";
 import type { CodeIndex, CodeRange } from "./code-index.ts";
 import { type NativeMapping, NativeSymbolizer } from "./elf.ts";
 import { FrameKeys, SYNTHETIC } from "./frame-keys.ts";
-import { classifyGc, learnGcPcs, type PcInfo, type PcLookup } from "./gc.ts";
+import { classifyGc, learnGcPcs, type LearnSample, type PcInfo, type PcLookup } from "./gc.ts";
 import { InlineFrames } from "./inline-frames.ts";
 
 export interface SymbolizeOptions {
@@ -101,9 +101,14 @@ export function symbolize(raw: Profile, index: CodeIndex, o: SymbolizeOptions = 
   const isGc = gcClassifier(raw, index, natives, threads);
   const samples: NamedSample[] = [];
   let own = 0;
+  // The reader gives samples of one stack one array: each is named once (for GC or not).
+  const once = [new Map<readonly number[], NamedSample>(), new Map<readonly number[], NamedSample>()];
   for (const s of raw.samples) {
     if (!o.allThreads && !threads.isJs(s.thread)) continue; // sampled only to learn the GC's code
-    const named = nameSample(s, namer, isGc(s));
+    const gc = isGc(s);
+    let named = once[gc ? 1 : 0].get(s.stack);
+    if (!named) once[gc ? 1 : 0].set(s.stack, named = nameSample(s, namer, gc));
+    else if (named.thread !== s.thread || named.rss !== s.rss) named = { ...named, thread: s.thread, rss: s.rss };
     if (keys.ownKeys.size > 0 && named.stack.some((k) => keys.ownKeys.has(k))) own++;
     else samples.push(named);
   }
@@ -232,15 +237,33 @@ function gcClassifier(
   threads: ReturnType<typeof threadsOf>,
 ): (s: Sample) => boolean {
   const lookup = gcPcLookup(index, natives);
-  const gcPcs = learnGcPcs(
-    raw.samples.map((x) => ({
-      stack: x.stack,
-      threadName: threads.names.get(x.thread),
-      jsThread: threads.isJs(x.thread),
-    })),
-    lookup,
-  );
-  return (s) => classifyGc(s.stack, lookup, { threadName: threads.names.get(s.thread), gcPcs }) === "gc";
+  // Samples of one stack (one array from the reader) on one thread learn and are classified
+  // alike: once per such group, with its count.
+  const groups = new Map<readonly number[], Map<number, LearnSample>>();
+  for (const x of raw.samples) {
+    let byThread = groups.get(x.stack);
+    if (!byThread) groups.set(x.stack, byThread = new Map());
+    const g = byThread.get(x.thread);
+    if (g) g.count!++;
+    else {
+      byThread.set(x.thread, {
+        stack: x.stack,
+        threadName: threads.names.get(x.thread),
+        jsThread: threads.isJs(x.thread),
+        count: 1,
+      });
+    }
+  }
+  const gcPcs = learnGcPcs([...groups.values()].flatMap((m) => [...m.values()]), lookup);
+  const verdicts = new Map<LearnSample, boolean>();
+  return (s) => {
+    const g = groups.get(s.stack)!.get(s.thread)!;
+    let gc = verdicts.get(g);
+    if (gc === undefined) {
+      verdicts.set(g, gc = classifyGc(s.stack, lookup, { threadName: g.threadName, gcPcs }) === "gc");
+    }
+    return gc;
+  };
 }
 
 /** The named log: the raw header's mode, the raw META (but `maps`) and the namer's, the samples, the names. */
