@@ -438,3 +438,18 @@ test("finishLog with the perf map the CLI followed while the program ran: the sa
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("symbolize: samples that share one stack array keep their own thread and rss", async () => {
+  const { MEMORY } = await import("../../lib/format/constants.ts");
+  const stack = [barIgnition.start + 8, fibTurbofan.start + 12];
+  const raw = rawProfile("deno", [
+    { stack, rss: 100 },
+    { stack, rss: 200 },
+    { stack, thread: 7, rss: 300 },
+    { stack: [...stack], rss: 400 },
+  ], { flags: MEMORY, meta: [[META.threadPrefix + 7, "worker-1"]] });
+  const log = parseLog(symbolize(raw, new CodeIndex(map), { allThreads: true }).bytes);
+  assert.deepEqual(log.samples.map((s) => [s.thread, s.rss]), [[PID, 100], [PID, 200], [7, 300], [PID, 400]]);
+  const first = log.samples[0].stack;
+  assert.ok(log.samples.every((s) => JSON.stringify(s.stack) === JSON.stringify(first)), "named alike");
+});
