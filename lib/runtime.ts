@@ -48,6 +48,8 @@ export interface ChildCommand {
   cmd: string;
   args: string[];
   env: Record<string, string>;
+  /** Deno: the V8 flags the child runs with (its code cache holds code compiled under them). */
+  v8Flags?: string[];
 }
 
 /**
@@ -77,6 +79,7 @@ export function childCommand(
       cmd: rt.execPath,
       args: ["run", "-A", ...(v8.length ? [`--v8-flags=${v8.join(",")}`] : []), ...preload, program, ...args],
       env: {},
+      v8Flags: v8,
     };
   }
   return {

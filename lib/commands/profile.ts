@@ -24,6 +24,8 @@ import { AGENT_ENV, type AgentSettings } from "../agent/start.ts";
 import type { FinishResult, Followed } from "../symbols/finish.ts";
 import { type SymbolDir, symbolDir, workDir } from "../symbols/symbol-dir.ts";
 import { say } from "./command.ts";
+import { childDenoDir } from "./deno-dir.ts";
+import { cacheDir } from "../symbols/cache.ts";
 import type { ContinuousPush } from "../server/continuous.ts";
 import { defaultLabels, type PushTarget, serviceName } from "../server/push-target.ts";
 
@@ -78,7 +80,15 @@ export async function profileProgram(a: ProfileArgs): Promise<ProfileRun> {
     // V8's code cache); Bun's a fresh one on tmpfs (symbol-dir.ts).
     symbols = symbolDir(rt.name);
     const cmd = childCommand(rt, agent, program, a.args, symbols.path, process.env, { lines: a.lines });
-    const env = { ...process.env, ...cmd.env, [AGENT_ENV]: JSON.stringify(settings), VMPROF_LIB: library };
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      ...cmd.env,
+      [AGENT_ENV]: JSON.stringify(settings),
+      VMPROF_LIB: library,
+    };
+    // A code cache of the child's own: the CLI's runs and the user's would overwrite it (deno-dir.ts).
+    const denoDir = cmd.v8Flags?.length ? childDenoDir(process.env, cacheDir(), cmd.v8Flags) : undefined;
+    if (denoDir) env.DENO_DIR = denoDir;
     const running = run(cmd.cmd, cmd.args, env);
     // The naming code loads while the program runs (this process is idle meanwhile), not
     // before the program starts: its start-up is part of the user's wait. So does the symbol

@@ -3,7 +3,8 @@
 // no -o prints a summary; show prints the tree and the flat table; --config and --help.
 import t from "tap";
 import { join } from "node:path";
-import { writeFileSync } from "node:fs";
+import { copyFileSync, lstatSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import process from "node:process";
 import { cli, digest, ROOT, tempDir } from "../helpers.mjs";
 
 t.setTimeout(30_000); // the file takes ~5 s on 2 cores
@@ -31,6 +32,31 @@ for (const runtime of ["deno", "bun"]) {
     t.match(r.stderr, /not a vmprof log|not a \.cpuprofile/);
     t.equal(r.stderr.trim().split("\n").length, 1, "one line");
   });
+
+  if (runtime === "deno") {
+    t.test("deno: the child compiles into a V8 code cache of its own, not the user's (lib/commands/deno-dir.ts)", async (t) => {
+      const dir = tempDir();
+      const user = join(dir, "deno-dir"), cache = join(dir, "cache");
+      const prog = join(dir, "own-cache-program.ts");
+      copyFileSync(fib, prog);
+      const env = { ...process.env, DENO_DIR: user, VMPROF_CACHE_DIR: cache };
+      const r = await cli(runtime, ["-o", join(dir, "a.log"), prog, "20"], { env });
+      t.equal(r.status, 0, "status 0", { stderr: r.stderr });
+      const bytes = (d) =>
+        ["v8_code_cache_v2", "v8_code_cache_v2-wal"].map((f) => {
+          try {
+            return readFileSync(join(d, f)).toString("latin1");
+          } catch {
+            return "";
+          }
+        }).join("");
+      const own = readdirSync(cache).filter((f) => f.startsWith("deno-dir-"));
+      t.equal(own.length, 1, "one folder for the child's flags");
+      t.ok(bytes(join(cache, own[0])).includes(prog), "the program's code is in the child's code cache");
+      t.notOk(bytes(user).includes(prog), "and not in the user's (which the CLI itself uses)");
+      t.ok(lstatSync(join(cache, own[0], "gen")).isSymbolicLink(), "the user's transpiled files are shared");
+    });
+  }
 
   t.test(`${runtime}: summary, show tree, show flat, config file`, async (t) => {
     const r = await cli(runtime, [fib, "30"]);
