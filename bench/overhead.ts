@@ -36,6 +36,8 @@ import { parseArgs } from "node:util";
 import { readLog } from "../lib/format/reader.ts";
 import { AGENT_ENV } from "../lib/agent/start.ts";
 import { childCommand } from "../lib/runtime.ts";
+import { childDenoDir } from "../lib/commands/deno-dir.ts";
+import { cacheDir } from "../lib/symbols/cache.ts";
 import { agreement, jsSelfCounts, mergeSelf, type SelfEntry, topN } from "./agreement.ts";
 import { median, PROJECT_DIR, runtimeBinary, type RuntimeName } from "./common.ts";
 
@@ -291,6 +293,16 @@ function sideDir(rt: RuntimeName, variant: VariantId, dir: string): string {
   return rt === "deno" && variant.startsWith("names") ? join(dirname(dir), `deno-${variant}-perf`) : dir;
 }
 
+/**
+ * A Deno run with V8 flags of its own gets a code cache of its own, as the CLI's child does
+ * (lib/commands/deno-dir.ts): in the user's, the variants would throw away each other's
+ * compiled code (V8 rejects code compiled under other flags), and each would pay the others'.
+ */
+function ownCodeCache(c: Command, v8Flags: string[]): Command {
+  const denoDir = v8Flags.length ? childDenoDir(process.env, cacheDir(), v8Flags) : undefined;
+  return denoDir ? { ...c, env: { ...c.env, DENO_DIR: denoDir } } : c;
+}
+
 /** The command line of one run; `dir` is this run's scratch directory. */
 function command(rt: RuntimeName, workload: WorkloadId, variant: VariantId, opts: Options, dir: string): Command {
   const program = join(WORKLOAD_DIR, `${workload}.mjs`);
@@ -308,16 +320,15 @@ function command(rt: RuntimeName, workload: WorkloadId, variant: VariantId, opts
     // agent or without the symbol source.
     case "plain":
       return childCommand(runtime, undefined, program, args, undefined, {});
-    case "names":
-      return childCommand(runtime, undefined, program, args, sideDir(rt, variant, dir), {});
-    case "names-fn":
+    case "names": {
+      const c = childCommand(runtime, undefined, program, args, sideDir(rt, variant, dir), {});
+      return ownCodeCache(c, c.v8Flags ?? []);
+    }
+    case "names-fn": {
       // A research variant (Deno only): V8's other perf map flag, which the CLI does not use.
-      return make([
-        ...run,
-        `--v8-flags=${DENO_NAME_FN_FLAGS.join(",")},--perf-basic-prof-path=${sideDir(rt, variant, dir)}`,
-        program,
-        ...args,
-      ]);
+      const flags = [...DENO_NAME_FN_FLAGS, `--perf-basic-prof-path=${sideDir(rt, variant, dir)}`];
+      return ownCodeCache(make([...run, `--v8-flags=${flags.join(",")}`, program, ...args]), flags);
+    }
     case "sampling": {
       // The agent as cli.ts preloads it, without the symbol source: sampling and the raw log only.
       const agent = join(PROJECT_DIR, "lib", "agent", `${rt}.ts`);
