@@ -133,8 +133,8 @@ export function finishLog(spool: string, o: FinishOptions = {}): FinishResult {
   const info = readAgentInfo(spool);
   if (info.codeBlocks && info.codeBlockSource) raw.meta.set(META.interpreterNames, info.codeBlockSource);
   const pid = Number(raw.meta.get(META.pid));
-  const source = !naming || !pid ? undefined : (o.followed?.pid === pid ? o.followed.source : undefined) ??
-    naming.source(pid, o.symbolDir, o.exited ?? false, info);
+  const followed = o.followed?.pid === pid ? o.followed.source : undefined;
+  const source = naming && pid ? followed ?? naming.source(pid, o.symbolDir, o.exited ?? false, info) : undefined;
   const lines = o.lines ?? saved.lines;
   // Names are parsed only for the code the samples hold, except with lines: the inlined
   // functions that V8's line tables point into are found among all of them.

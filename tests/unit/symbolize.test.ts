@@ -453,3 +453,21 @@ test("symbolize: samples that share one stack array keep their own thread and rs
   const first = log.samples[0].stack;
   assert.ok(log.samples.every((s) => JSON.stringify(s.stack) === JSON.stringify(first)), "named alike");
 });
+
+test("lookupPoints: every frame and the byte before it, a leaf's [sp] word too, ascending, once; no interpreter tags", async () => {
+  const { lookupPoints } = await import("../../lib/symbols/finish.ts");
+  const raw = rawProfile("deno", [
+    { stack: [0x2000, SP_TAG + 0x3000] },
+    { stack: [0x2000, 0x1000, LLINT_TAG + 0x40] },
+  ]);
+  assert.deepEqual([...lookupPoints(raw)], [
+    0xfff,
+    0x1000,
+    0x1fff,
+    0x2000,
+    0x2fff,
+    0x3000,
+    SP_TAG + 0x2fff,
+    SP_TAG + 0x3000,
+  ]);
+});
