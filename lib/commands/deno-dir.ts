@@ -7,7 +7,7 @@
 // The folder holds links to the user's DENO_DIR's folders (downloaded and npm packages,
 // transpiled files, localStorage), so nothing is fetched twice, and its own cache files, one
 // such folder per set of V8 flags.
-import { lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import process from "node:process";
@@ -38,8 +38,9 @@ export function childDenoDir(
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     for (const name of DENO_FOLDERS) mkdirSync(join(user, name), { recursive: true });
-    for (const e of readdirSync(user, { withFileTypes: true })) {
-      if (e.isDirectory()) linkInto(dir, e.name, join(user, e.name));
+    // Every folder, and every link to one (a DENO_DIR/npm moved to another disk).
+    for (const name of readdirSync(user)) {
+      if (statSync(join(user, name), { throwIfNoEntry: false })?.isDirectory()) linkInto(dir, name, join(user, name));
     }
     return dir;
   } catch {

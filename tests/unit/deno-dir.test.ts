@@ -1,7 +1,7 @@
 // Unit tests of lib/commands/deno-dir.ts: the profiled Deno child's DENO_DIR, with links to the
 // user's folders and cache files of its own, one per set of V8 flags.
 import assert from "node:assert/strict";
-import { lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "../harness.ts";
@@ -19,14 +19,16 @@ test("childDenoDir: links to the user's folders, none of their files; one folder
     const user = join(root, "user"), base = join(root, "cache");
     mkdirSync(join(user, "npm"), { recursive: true });
     mkdirSync(join(user, "other"));
+    mkdirSync(join(root, "moved"));
+    symlinkSync(join(root, "moved"), join(user, "linked")); // a folder of the user's that is a link
     writeFileSync(join(user, "v8_code_cache_v2"), "the user's code cache");
     const env = { DENO_DIR: user };
     const dir = childDenoDir(env, base, ["--perf-basic-prof"])!;
     assert.ok(dir.startsWith(join(base, "deno-dir-")));
-    for (const name of ["npm", "other", "gen", "deps", "remote", "location_data"]) {
+    for (const name of ["npm", "other", "linked", "gen", "deps", "remote", "location_data"]) {
       assert.ok(lstatSync(join(dir, name)).isSymbolicLink(), name);
       assert.equal(readlinkSync(join(dir, name)), join(user, name));
-      assert.ok(lstatSync(join(user, name)).isDirectory(), `${name} made in the user's DENO_DIR`);
+      assert.ok(statSync(join(user, name)).isDirectory(), `${name} made in the user's DENO_DIR`);
     }
     assert.throws(() => lstatSync(join(dir, "v8_code_cache_v2")), "the cache files are the child's own");
     assert.equal(childDenoDir(env, base, ["--perf-basic-prof"]), dir, "the same flags: the same folder");
