@@ -13,7 +13,7 @@ import { join, resolve } from "node:path";
 import process from "node:process";
 import { fnv1a64 } from "../util/hash.ts";
 
-/** Folders Deno makes in DENO_DIR, linked before it makes them (where else they would be the child's own). */
+/** Folders Deno makes in DENO_DIR: made in the user's and linked before the child needs one (else it would make its own). */
 const DENO_FOLDERS = ["deps", "remote", "gen", "npm", "registries", "location_data"];
 
 /** Deno's DENO_DIR on Linux: $DENO_DIR, else $XDG_CACHE_HOME/deno, else ~/.cache/deno. */
