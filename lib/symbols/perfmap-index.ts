@@ -52,9 +52,9 @@ export class PerfMapIndex {
     }
     const size = fstatSync(this.fd).size;
     if (size < this.len || (this.len > 0 && !this.sameHead())) this.reset();
+    if (size > this.bytes.length) this.bytes = grow(this.bytes, Math.max(this.bytes.length * 2, size));
     while (this.len < size) {
-      if (this.len === this.bytes.length) this.bytes = grow(this.bytes, this.bytes.length * 2);
-      const got = readSync(this.fd, this.bytes, this.len, Math.min(this.bytes.length, size) - this.len, this.len);
+      const got = readSync(this.fd, this.bytes, this.len, size - this.len, this.len);
       if (got <= 0) break;
       this.len += got;
     }
