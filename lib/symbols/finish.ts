@@ -45,11 +45,14 @@ function readAgentInfo(spool: string): AgentInfo {
   }
 }
 
-/** What the samples hold: the JIT ranges their pcs fall in, and their interpreter frames' CodeBlocks. */
-export function sampledCode(raw: Profile, index: CodeIndex): Sampled {
+/**
+ * What the samples hold (`frames`: their distinct raw frames, distinctFrames): the JIT ranges
+ * their pcs fall in, and their interpreter frames' CodeBlocks.
+ */
+export function sampledCode(frames: Iterable<number>, index: CodeIndex): Sampled {
   const ranges = new Set<CodeRange>();
   const codeBlocks = new Set<number>();
-  for (const f of distinctFrames(raw.samples)) {
+  for (const f of frames) {
     if (f >= LLINT_TAG) {
       codeBlocks.add(f - LLINT_TAG);
       continue;
@@ -65,12 +68,13 @@ export function sampledCode(raw: Profile, index: CodeIndex): Sampled {
 }
 
 /**
- * Every address naming looks up (CodeIndex.lookup), ascending: each frame as recorded, the
- * byte before it (a return address's call), and a leaf's [sp] word and the byte before that.
+ * Every address naming looks up (CodeIndex.lookup) for the samples' distinct raw `frames`,
+ * ascending: each frame as recorded, the byte before it (a return address's call), and a
+ * leaf's [sp] word and the byte before that.
  */
-export function lookupPoints(raw: Profile): Float64Array {
+export function lookupPoints(frames: Iterable<number>): Float64Array {
   const points: number[] = [];
-  for (const f of distinctFrames(raw.samples)) {
+  for (const f of frames) {
     if (f >= LLINT_TAG) continue;
     points.push(f, f - 1);
     if (f >= SP_TAG) points.push(f - SP_TAG, f - SP_TAG - 1);
@@ -139,13 +143,14 @@ export function finishLog(spool: string, o: FinishOptions = {}): FinishResult {
   // Names are parsed only for the code the samples hold, except with lines: the inlined
   // functions that V8's line tables point into are found among all of them.
   const lazy = !lines;
-  const ranges: CodeRange[] = source ? source.load({ lazy, at: () => lookupPoints(raw) }) : [];
+  const frames = distinctFrames(raw.samples); // what the samples hold, for the source and the namer
+  const ranges: CodeRange[] = source ? source.load({ lazy, at: () => lookupPoints(frames) }) : [];
   // The entry file is missing from the loaded files when the program exits while loading.
   const main = info.main ?? o.program;
   const files = [...new Set([...(info.files ?? []), ...(main ? [main] : [])])];
   const index = new CodeIndex(ranges);
   // Only what the samples hold is named: the rest of the symbol source is never looked at.
-  const sampled = sampledCode(raw, index);
+  const sampled = sampledCode(frames, index);
   if (source?.nameRange) { for (const r of lazy ? sampled.ranges : ranges) source.nameRange(r); }
   const interpreterNames = naming?.refine({ raw, ranges, sampled, lazy, info, files });
   const result = symbolize(raw, index, {

@@ -132,32 +132,15 @@ export class PerfMapIndex {
       if (nl < 0 || nl >= this.len) break;
       let end = nl;
       if (end > at && b[end - 1] === CR) end--;
-      let p = at;
-      if (b[p] === 0x30 && (b[p + 1] | 0x20) === 0x78) p += 2; // 0x
-      let start = 0, digits = 0, d: number;
-      while (p < end && (d = hexDigit(b[p])) >= 0) {
-        start = start * 16 + d;
-        p++;
-        digits++;
-      }
-      let ok = digits > 0 && p < end && b[p] === SP;
-      let size = 0;
-      if (ok) {
-        p++;
-        if (b[p] === 0x30 && (b[p + 1] | 0x20) === 0x78) p += 2;
-        digits = 0;
-        while (p < end && (d = hexDigit(b[p])) >= 0) {
-          size = size * 16 + d;
-          p++;
-          digits++;
-        }
-        ok = digits > 0 && p < end && b[p] === SP;
-      }
-      if (ok) {
+      // "START SIZE name": each field hex, then a space.
+      const afterStart = this.hexField(at, end);
+      const start = this.hex;
+      const name = afterStart < 0 ? -1 : this.hexField(afterStart, end);
+      if (name >= 0) {
         if (this.n === this.starts.length) this.growLines();
         this.starts[this.n] = start;
-        this.sizes[this.n] = size;
-        this.nameAt[this.n] = p + 1;
+        this.sizes[this.n] = this.hex;
+        this.nameAt[this.n] = name;
         this.nameEnd[this.n] = end;
         this.n++;
       } else if (this.n > 0) {
@@ -166,6 +149,26 @@ export class PerfMapIndex {
       at = nl + 1;
     }
     this.parsed = at;
+  }
+
+  /** The value hexField() read last. */
+  private hex = 0;
+
+  /**
+   * Reads a hex field (an optional 0x, then digits) at `p` that a space ends before `end`:
+   * its value into `hex`, and the position after the space; -1 if there is no such field.
+   */
+  private hexField(p: number, end: number): number {
+    const b = this.bytes;
+    if (b[p] === 0x30 && (b[p + 1] | 0x20) === 0x78) p += 2; // 0x
+    let v = 0, digits = 0, d: number;
+    while (p < end && (d = hexDigit(b[p])) >= 0) {
+      v = v * 16 + d;
+      p++;
+      digits++;
+    }
+    this.hex = v;
+    return digits > 0 && p < end && b[p] === SP ? p + 1 : -1;
   }
 
   private growLines(): void {

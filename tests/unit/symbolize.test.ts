@@ -456,11 +456,12 @@ test("symbolize: samples that share one stack array keep their own thread and rs
 
 test("lookupPoints: every frame and the byte before it, a leaf's [sp] word too, ascending, once; no interpreter tags", async () => {
   const { lookupPoints } = await import("../../lib/symbols/finish.ts");
+  const { distinctFrames } = await import("../../lib/format/reader.ts");
   const raw = rawProfile("deno", [
     { stack: [0x2000, SP_TAG + 0x3000] },
     { stack: [0x2000, 0x1000, LLINT_TAG + 0x40] },
   ]);
-  assert.deepEqual([...lookupPoints(raw)], [
+  assert.deepEqual([...lookupPoints(distinctFrames(raw.samples))], [
     0xfff,
     0x1000,
     0x1fff,
