@@ -200,7 +200,7 @@ pub fn walk(cx: *const Context, r: Registers, frames: *[ring.max_depth]u64) Outc
     // A leaf in code without frame pointers that uses rbp/x29 as a plain register (libc's
     // pthread_cond_signal, Rust in Deno) breaks the chain at once: find the frame pointer it
     // saved on entry among the words above sp.
-    if (!linkHolds(fp, sp, lo, hi)) {
+    if (nextRecord(fp, sp, lo, hi) == null) {
         if (savedFramePointer(sp, lo, hi)) |saved| fp = saved;
     }
     while (o.depth < ring.max_depth) {
@@ -231,12 +231,13 @@ pub fn walk(cx: *const Context, r: Registers, frames: *[ring.max_depth]u64) Outc
 /// leaf are at its top, a Rust function's locals may come first).
 const saved_fp_search_words = 512;
 
-/// Whether `fp` is a frame record: [fp+8] a code address (not on the stack, where a pointer
-/// to a local would be) and [fp] the next record towards the stack base, or 0 at the base.
-inline fn linkHolds(fp: usize, sp: usize, lo: usize, hi: usize) bool {
-    const ra = codeAddress(stackWord(fp, 8, sp, hi) orelse return false);
-    const next = stackWord(fp, 0, sp, hi) orelse return false;
-    return plausibleCode(ra) and (ra < lo or ra >= hi) and (next == 0 or next > fp);
+/// [fp], the next record towards the stack base (0 at the base), if `fp` is a frame record:
+/// [fp+8] a code address (not on the stack, where a pointer to a local would be) and [fp] 0
+/// or above fp; null if it is not one.
+inline fn nextRecord(fp: usize, sp: usize, lo: usize, hi: usize) ?usize {
+    const ra = codeAddress(stackWord(fp, 8, sp, hi) orelse return null);
+    const next = stackWord(fp, 0, sp, hi) orelse return null;
+    return if (plausibleCode(ra) and (ra < lo or ra >= hi) and (next == 0 or next > fp)) next else null;
 }
 
 /// The first word above sp that points higher up the stack at a frame record whose next
@@ -247,10 +248,10 @@ fn savedFramePointer(sp: usize, lo: usize, hi: usize) ?usize {
     while (i < saved_fp_search_words) : (i += 1) {
         const at = sp + i * 8;
         const w = stackWord(sp, i * 8, sp, hi) orelse return null;
-        // (linkHolds reads [w+8] through stackWord: w is aligned and below hi when it holds.)
-        if (w <= at or !linkHolds(w, sp, lo, hi)) continue;
-        const next = stackWord(w, 0, sp, hi) orelse continue;
-        if (next != 0 and linkHolds(next, sp, lo, hi)) return w;
+        // (nextRecord reads [w] and [w+8] through stackWord: w is aligned and below hi when it holds.)
+        if (w <= at) continue;
+        const next = nextRecord(w, sp, lo, hi) orelse continue;
+        if (next != 0 and nextRecord(next, sp, lo, hi) != null) return w;
     }
     return null;
 }
